@@ -1,0 +1,158 @@
+"""Clause → provision labels with calibrated scores, from a model shipped in ``models/``.
+
+The model is a scikit-learn pipeline (word and character n-gram TF-IDF → one calibrated logistic
+regression per label) with a per-label decision threshold. Character n-grams carry across the languages of
+the corpus (French, Dutch, German, English …) where word features would not. It is saved with skops (no
+pickle: loading a model cannot run code) next to a ``manifest.json`` holding the label order, thresholds,
+training summary, metrics and the file's SHA-256, which is checked before loading.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import skops.io as sio
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.multioutput import MultiOutputClassifier
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from .errors import E_MODEL, BlamineError
+from .model import Document, LabelScore, ModelInfo
+from .segment import classification_units
+
+MODEL_NAME = "blamine-tfidf-logreg"
+MODEL_FILE = "model.skops"
+MANIFEST_FILE = "manifest.json"
+DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+
+
+def build_pipeline(*, seed: int = 0) -> Pipeline:
+    """The untrained estimator: TF-IDF features → one calibrated logistic regression per label."""
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=1)),
+            (
+                "chars",
+                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
+                                max_features=150_000),
+            ),
+        ]
+    )
+    base = LogisticRegression(C=8.0, class_weight="balanced", solver="liblinear", max_iter=3000, random_state=seed)
+    return Pipeline(
+        [("features", features), ("labels", MultiOutputClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3)))]
+    )
+
+
+@dataclass
+class ClauseClassifier:
+    """Multi-label clause classifier with per-label thresholds (scikit-learn style ``fit``/``predict``)."""
+
+    labels: list[str]
+    thresholds: dict[str, float] = field(default_factory=dict)
+    version: str = "untrained"
+    seed: int = 0
+    pipeline_: Pipeline | None = None
+    manifest_: dict[str, Any] = field(default_factory=dict)
+
+    def fit(self, texts: list[str], y: np.ndarray) -> ClauseClassifier:
+        """Fit on clause texts and a (n_texts, n_labels) 0/1 matrix in ``self.labels`` order."""
+        self.pipeline_ = build_pipeline(seed=self.seed)
+        self.pipeline_.fit(texts, y)
+        return self
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """Calibrated probability of each label, shape (n_texts, n_labels)."""
+        if self.pipeline_ is None:
+            raise RuntimeError("classifier is not fitted")
+        if not texts:
+            return np.zeros((0, len(self.labels)))
+        per_label = self.pipeline_.predict_proba(texts)
+        return np.column_stack([p[:, 1] for p in per_label])
+
+    def predict(self, texts: list[str]) -> list[list[LabelScore]]:
+        """For each text, the labels at or above their threshold, highest score first."""
+        results = []
+        for row in self.predict_proba(texts):
+            chosen = [
+                LabelScore(label, round(float(p), 4))
+                for label, p in zip(self.labels, row, strict=True)
+                if p >= self.thresholds.get(label, 0.5)
+            ]
+            results.append(sorted(chosen, key=lambda s: -s.score))
+        return results
+
+    def save(self, directory: Path, manifest: dict[str, Any]) -> Path:
+        """Write ``model.skops`` and ``manifest.json`` (with the model's SHA-256) into ``directory``."""
+        if self.pipeline_ is None:
+            raise RuntimeError("classifier is not fitted")
+        directory.mkdir(parents=True, exist_ok=True)
+        model_path = directory / MODEL_FILE
+        sio.dump(self.pipeline_, model_path)
+        full = {
+            "name": MODEL_NAME,
+            "version": self.version,
+            "labels": self.labels,
+            "thresholds": self.thresholds,
+            "model_file": MODEL_FILE,
+            "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
+            **manifest,
+        }
+        (directory / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        return directory
+
+
+def resolve_model_dir(models_dir: Path | None = None) -> Path:
+    """The model version directory to use: ``models/current`` names it (or a version dir given directly)."""
+    root = Path(models_dir) if models_dir is not None else DEFAULT_MODELS_DIR
+    if (root / MANIFEST_FILE).is_file():
+        return root
+    pointer = root / "current"
+    if not pointer.is_file():
+        raise BlamineError(root, "no model found (expected models/current naming a version); run `make model`",
+                           E_MODEL)
+    return root / pointer.read_text(encoding="utf-8").strip()
+
+
+def load_model(models_dir: Path | None = None) -> ClauseClassifier:
+    """Load a shipped model after checking its SHA-256 against the manifest."""
+    directory = resolve_model_dir(models_dir)
+    manifest_path = directory / MANIFEST_FILE
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BlamineError(manifest_path, f"unreadable model manifest ({exc})", E_MODEL) from None
+    model_path = directory / manifest["model_file"]
+    if not model_path.is_file():
+        raise BlamineError(model_path, "model file missing", E_MODEL)
+    if hashlib.sha256(model_path.read_bytes()).hexdigest() != manifest["sha256"]:
+        raise BlamineError(model_path, "SHA-256 does not match the manifest; refusing to load", E_MODEL)
+    untrusted = sio.get_untrusted_types(file=model_path)
+    if untrusted:
+        raise BlamineError(model_path, f"model holds types outside skops' trusted set: {untrusted}", E_MODEL)
+    pipeline = sio.load(model_path)
+    return ClauseClassifier(
+        labels=list(manifest["labels"]),
+        thresholds={k: float(v) for k, v in manifest["thresholds"].items()},
+        version=manifest["version"],
+        pipeline_=pipeline,
+        manifest_=manifest,
+    )
+
+
+def classify(doc: Document, model: ClauseClassifier) -> Document:
+    """Label the document's classification units (see :func:`pipeline.segment.classification_units`)."""
+    units = classification_units(doc)
+    for clause in doc.clauses:
+        clause.labels = []
+    for clause, scores in zip(units, model.predict([c.text for c in units]), strict=True):
+        clause.labels = scores
+    doc.model = ModelInfo(name=model.manifest_.get("name", MODEL_NAME), version=model.version)
+    return doc

@@ -1,0 +1,171 @@
+"""The ``blamine`` command line: thin wrappers over the library, one command per entry point."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from . import store as store_module
+from .classify import load_model
+from .errors import BlamineError
+from .extract import extract as extract_pdf
+from .ingest import ingest as ingest_paths
+from .model import Document
+
+app = typer.Typer(
+    help="blamine: bilateral labour migration agreements → clauses, provision labels and scorecards.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+
+StoreOption = Annotated[Path, typer.Option("--store", "-s", help="Store folder (documents/ holds the JSON).")]
+ModelsOption = Annotated[
+    Path | None, typer.Option("--models", help="Models folder or a model version folder (default: shipped).")
+]
+
+
+def _fail(exc: BlamineError) -> None:
+    typer.echo(exc.one_line(), err=True)
+    raise typer.Exit(code=1)
+
+
+def _label_summary(doc: Document) -> str:
+    counts: dict[str, int] = {}
+    for clause in doc.clauses:
+        for score in clause.labels:
+            counts[score.label] = counts.get(score.label, 0) + 1
+    return ", ".join(label for label, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:6])
+
+
+def _scorecard_summary(doc: Document) -> str:
+    marks = {"yes": 0, "partial": 0, "no": 0, "not_assessable": 0}
+    for entry in doc.scorecard:
+        marks[entry.value] += 1
+    return f"{marks['yes']} yes / {marks['partial']} partial / {marks['no']} no" + (
+        f" / {marks['not_assessable']} n/a" if marks["not_assessable"] else ""
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders (searched recursively).")],
+    store: StoreOption = store_module.DEFAULT_STORE,
+    models: ModelsOption = None,
+    password: Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")] = None,
+    ocr_lang: Annotated[
+        list[str] | None, typer.Option("--ocr-lang", help="OCR language (ISO 639-1), repeatable.")
+    ] = None,
+) -> None:
+    """Extract, segment, classify and score agreement PDFs; write STORE/documents/<doc_id>.json."""
+    try:
+        model = load_model(models)
+    except BlamineError as exc:
+        _fail(exc)
+    results = ingest_paths(paths, store, model, password=password, ocr_languages=ocr_lang)
+    if not results:
+        typer.echo(f"ERROR {' '.join(map(str, paths))}: no PDF files found [E_NOT_FOUND]", err=True)
+        raise typer.Exit(code=1)
+    header = f"{'doc_id':16}  {'file':38} {'year':>4} {'type':8} {'lang':4} {'clauses':>7}  scorecard / top labels"
+    typer.echo(header)
+    typer.echo("-" * len(header))
+    for result in results:
+        if not result.ok or result.document is None:
+            continue
+        doc = result.document
+        meta = doc.metadata
+        typer.echo(
+            f"{doc.doc_id:16}  {doc.source.filename[:38]:38} {meta.year or '':>4} {(meta.type or '')[:8]:8} "
+            f"{meta.language or '':4} {len(doc.clauses):>7}  {_scorecard_summary(doc)}"
+        )
+        typer.echo(f"{'':16}  countries: {', '.join(meta.countries) or '?'}; labels: {_label_summary(doc)}")
+        for warning in doc.warnings:
+            typer.echo(f"{'':16}  warning: {warning}")
+    failures = [r for r in results if not r.ok]
+    for result in failures:
+        typer.echo(result.error, err=True)
+    typer.echo(
+        f"\n{len(results) - len(failures)} stored, {len(failures)} failed; "
+        f"JSON in {store_module.documents_dir(store).resolve()}"
+    )
+    if failures:
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def extract(
+    pdf: Annotated[Path, typer.Argument(help="A PDF file.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+    password: Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")] = None,
+) -> None:
+    """Print the extracted text of a PDF (for checking extraction), or its pages as JSON."""
+    if format not in ("text", "json"):
+        typer.echo(f"ERROR --format: expected text or json, got {format!r}", err=True)
+        raise typer.Exit(code=2)
+    try:
+        doc = extract_pdf(pdf, password=password)
+    except BlamineError as exc:
+        _fail(exc)
+    if format == "text":
+        typer.echo(doc.text)
+        return
+    data = doc.to_dict()
+    payload = {key: data[key] for key in ("schema_version", "doc_id", "source", "pages", "warnings", "text")}
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=1))
+
+
+@app.command()
+def show(
+    doc_id: Annotated[str, typer.Argument(help="Document id (or a unique prefix).")],
+    store: StoreOption = store_module.DEFAULT_STORE,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the stored JSON.")] = False,
+) -> None:
+    """Show a stored agreement: metadata, clauses with labels and pages, and the scorecard."""
+    try:
+        doc = store_module.load(store, doc_id)
+    except BlamineError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(doc.to_dict(), ensure_ascii=False, indent=1))
+        return
+    meta = doc.metadata
+    typer.echo(f"{doc.doc_id}  {doc.source.filename}")
+    typer.echo(f"title:     {meta.title or '?'}")
+    typer.echo(f"parties:   {', '.join(meta.parties) or '?'} ({', '.join(meta.countries) or '?'})")
+    typer.echo(f"year/type: {meta.year or '?'} / {meta.type or '?'}   language: {meta.language or '?'}")
+    typer.echo(f"model:     {doc.model.name + ' ' + doc.model.version if doc.model else 'none'}")
+    typer.echo("\nclauses:")
+    for clause in doc.clauses:
+        pages = f"p.{clause.page_start}" + (f"-{clause.page_end}" if clause.page_end != clause.page_start else "")
+        labels = ", ".join(f"{s.label} {s.score:.2f}" for s in clause.labels)
+        snippet = clause.text if len(clause.text) <= 90 else clause.text[:87] + "..."
+        typer.echo(f"  {clause.id:22} {clause.kind:9} {pages:7} {snippet}")
+        if labels:
+            typer.echo(f"  {'':22} {'':9} {'':7} → {labels}")
+    typer.echo("\nscorecard:")
+    for entry in doc.scorecard:
+        evidence = ", ".join(entry.evidence)
+        typer.echo(f"  {entry.criterion:30} {entry.value:15} {evidence}")
+
+
+@app.command()
+def train(
+    annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path("annotations"),
+    out: Annotated[Path, typer.Option(help="Models folder; the new version goes to OUT/<version>.")] = Path(
+        "models"
+    ),
+    folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+) -> None:
+    """Train the clause classifier on annotations (+ ../shared gold when present) and save it."""
+    from .train import train as train_model
+
+    version_dir, evaluation = train_model(annotations, out, folds=folds, seed=seed)
+    typer.echo(f"model saved to {version_dir} (now current)")
+    for name in ("grouped_cv_all", "grouped_cv_shared_dev_only"):
+        if name in evaluation:
+            figures = evaluation[name]
+            typer.echo(f"{name}: micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
+                       f"({figures['examples']} clauses)")

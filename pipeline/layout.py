@@ -1,0 +1,191 @@
+"""Page geometry → clean reading-order text.
+
+Both the text layer (pypdfium2 text rectangles) and OCR (tesseract line boxes) give positioned lines; this
+module turns them into text the segmenter can trust: two-column pages read left column then right column,
+running headers, footers and page numbers are dropped, and a vertical gap larger than the usual line pitch
+becomes a blank line (a paragraph break). Coordinates are PDF points with y growing upwards.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass
+
+MARGIN_BAND = 0.12
+"""Share of the page height at the top and at the bottom where running headers and footers live."""
+
+PARAGRAPH_GAP = 1.45
+"""A line pitch this many times the page's usual pitch marks a paragraph break."""
+
+_PAGE_NUMBER = re.compile(
+    r"^[\W_]*(?:(?:page|p\.|seite|pagina|página|bladzijde|blz\.)\s*)?"
+    r"(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of|sur|de|van|von|di)\s*\d{1,4})?[\W_]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Line:
+    """A run of text on one baseline; ``column`` is 0 (left or only column), 1 (right) or -1 (spanning)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    column: int = 0
+
+    @property
+    def height(self) -> float:
+        return self.y1 - self.y0
+
+    @property
+    def center(self) -> float:
+        return (self.y0 + self.y1) / 2
+
+
+def merge_pieces(pieces: list[Line]) -> list[Line]:
+    """Join text pieces on the same baseline that sit close together into one line.
+
+    PDF producers split a line into several runs (font changes, justified spacing); pieces far apart on
+    the same baseline (two columns, a header's left and right parts) stay separate lines.
+    """
+    lines: list[Line] = []
+    for piece in sorted(pieces, key=lambda p: (-round(p.center), p.x0)):
+        last = lines[-1] if lines else None
+        if (
+            last is not None
+            and abs(last.center - piece.center) < 0.5 * max(last.height, piece.height, 1.0)
+            and 0 <= piece.x0 - last.x1 < 1.5 * max(piece.height, 1.0)
+        ):
+            gap = "" if last.text.endswith(" ") or piece.text.startswith(" ") else " "
+            lines[-1] = Line(
+                last.x0, min(last.y0, piece.y0), piece.x1, max(last.y1, piece.y1), last.text + gap + piece.text
+            )
+        else:
+            lines.append(piece)
+    return [Line(ln.x0, ln.y0, ln.x1, ln.y1, " ".join(ln.text.split())) for ln in lines if ln.text.strip()]
+
+
+def in_margin(line: Line, page_height: float) -> bool:
+    """Whether a line lies in the top or bottom band where running headers and footers are printed."""
+    band = MARGIN_BAND * page_height
+    return line.y0 >= page_height - band or line.y1 <= band
+
+
+def _margin_key(line: Line) -> tuple[str, int]:
+    """What makes two margin lines 'the same' header: text with digits masked, and the font size."""
+    text = re.sub(r"\d+", "#", line.text.lower())
+    return (re.sub(r"\s+", " ", text).strip(), round(line.height))
+
+
+def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
+    """Remove page numbers and headers/footers repeated on at least half of the pages (and at least two).
+
+    A title on page 1 survives even when the running header repeats its words, because the header is
+    printed in a different size.
+    """
+    counts: Counter[tuple[str, int]] = Counter()
+    for lines, height in zip(pages, heights, strict=True):
+        counts.update({_margin_key(ln) for ln in lines if in_margin(ln, height)})
+    threshold = max(2, (len(pages) + 1) // 2)
+    repeated = {key for key, n in counts.items() if n >= threshold}
+    cleaned = []
+    for lines, height in zip(pages, heights, strict=True):
+        cleaned.append(
+            [
+                ln
+                for ln in lines
+                if not (in_margin(ln, height) and (_PAGE_NUMBER.match(ln.text) or _margin_key(ln) in repeated))
+            ]
+        )
+    return cleaned
+
+
+def find_gutter(lines: list[Line], page_width: float) -> float | None:
+    """The x of the gap between two text columns, or ``None`` for a single-column page.
+
+    A gutter is an x in the middle of the page that almost no line crosses while enough lines sit
+    entirely on each side of it.
+    """
+    if len(lines) < 8:
+        return None
+    best: tuple[int, float] | None = None
+    x = 0.3 * page_width
+    while x <= 0.7 * page_width:
+        crossing = sum(1 for ln in lines if ln.x0 < x < ln.x1)
+        if best is None or crossing < best[0]:
+            best = (crossing, x)
+        x += 2.0
+    assert best is not None
+    crossing, gutter = best
+    left = sum(1 for ln in lines if ln.x1 <= gutter)
+    right = sum(1 for ln in lines if ln.x0 >= gutter)
+    if crossing <= 0.1 * len(lines) and min(left, right) >= max(4, 0.25 * len(lines)):
+        return gutter
+    return None
+
+
+def reading_order(lines: list[Line], page_width: float) -> list[Line]:
+    """Lines in reading order: top to bottom, and on two-column stretches left column before right."""
+    top_down = sorted(lines, key=lambda ln: (-ln.y1, ln.x0))
+    gutter = find_gutter(lines, page_width)
+    if gutter is None:
+        return top_down
+    ordered: list[Line] = []
+    left: list[Line] = []
+    right: list[Line] = []
+    for ln in top_down:
+        if ln.x1 <= gutter:
+            ln.column = 0
+            left.append(ln)
+        elif ln.x0 >= gutter:
+            ln.column = 1
+            right.append(ln)
+        else:
+            ln.column = -1
+            ordered += left + right
+            left, right = [], []
+            ordered.append(ln)
+    return ordered + left + right
+
+
+def lines_to_text(lines: list[Line]) -> str:
+    """Join ordered lines with newlines, and with a blank line where the vertical gap says 'new paragraph'."""
+    if not lines:
+        return ""
+    pitches = [
+        prev.center - cur.center
+        for prev, cur in zip(lines, lines[1:], strict=False)
+        if prev.column == cur.column and prev.center - cur.center > 0.5 * max(cur.height, 1.0)
+    ]
+    usual = statistics.median(pitches) if pitches else None
+    parts = [lines[0].text]
+    for prev, cur in zip(lines, lines[1:], strict=False):
+        pitch = prev.center - cur.center
+        new_paragraph = prev.column != cur.column and -1 in (prev.column, cur.column)
+        if usual is not None and prev.column == cur.column and pitch > PARAGRAPH_GAP * usual:
+            new_paragraph = True
+        parts.append("\n\n" if new_paragraph else "\n")
+        parts.append(cur.text)
+    return "".join(parts)
+
+
+def join_pages(texts: list[str]) -> tuple[str, list[tuple[int, int]]]:
+    """Concatenate page texts; returns the text and each page's (start, end) offsets in it.
+
+    A page break inside a sentence (previous page ends without closing punctuation, or the next starts in
+    lower case) is joined with a newline so the paragraph stays whole; otherwise with a blank line.
+    """
+    text = ""
+    spans: list[tuple[int, int]] = []
+    for page_text in texts:
+        if text and page_text:
+            continues = not re.search(r"[.:;!?)\]]\s*$", text) or page_text[:1].islower()
+            text += "\n" if continues else "\n\n"
+        start = len(text)
+        text += page_text
+        spans.append((start, len(text)))
+    return text, spans

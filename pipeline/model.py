@@ -1,0 +1,173 @@
+"""The data model every stage reads and writes, and its JSON form.
+
+A :class:`Document` travels through the pipeline: ``extract`` fills ``source``, ``pages`` and ``text``;
+``segment`` adds ``clauses`` and ``metadata``; ``classify`` adds clause ``labels`` and ``model``; ``score``
+adds the ``scorecard``. ``to_dict``/``from_dict`` are the JSON contract described by
+``pipeline/data/document.schema.json``; change one, change the other and bump :data:`SCHEMA_VERSION`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+SCHEMA_VERSION = "1.0.0"
+"""Semantic version of the JSON document format. Readers refuse a newer major version."""
+
+PageMethod = Literal["text", "ocr", "empty"]
+ClauseKind = Literal[
+    "title", "preamble", "heading", "article", "paragraph", "item", "annex", "signature", "other"
+]
+ScoreValue = Literal["yes", "partial", "no", "not_assessable"]
+
+
+class SchemaVersionError(ValueError):
+    """A stored document was written by a newer, incompatible blamine."""
+
+
+@dataclass
+class Source:
+    """The PDF a document came from."""
+
+    path: str
+    filename: str
+    sha256: str
+    bytes: int
+    pages: int
+
+
+@dataclass
+class Metadata:
+    """What the agreement is; every field is ``None`` (or empty) where it could not be determined."""
+
+    title: str | None = None
+    parties: list[str] = field(default_factory=list)
+    countries: list[str] = field(default_factory=list)
+    year: int | None = None
+    type: str | None = None
+    language: str | None = None
+
+
+@dataclass
+class Page:
+    """One PDF page: how its text was obtained and where it sits in ``Document.text``."""
+
+    number: int
+    method: PageMethod
+    chars: int
+    char_start: int
+    char_end: int
+    ocr_confidence: float | None = None
+
+
+@dataclass
+class LabelScore:
+    """A provision label predicted positive for a clause, with its calibrated probability."""
+
+    label: str
+    score: float
+
+
+@dataclass
+class Clause:
+    """One structural unit of an agreement, with provenance into pages and ``Document.text``."""
+
+    id: str
+    kind: ClauseKind
+    text: str
+    char_start: int
+    char_end: int
+    page_start: int
+    page_end: int
+    parent: str | None = None
+    article: str | None = None
+    number: str | None = None
+    heading: str | None = None
+    in_annex: bool = False
+    labels: list[LabelScore] = field(default_factory=list)
+
+
+@dataclass
+class ScorecardEntry:
+    """One criterion of the agreement scorecard, with the clauses that justify the value."""
+
+    criterion: str
+    value: ScoreValue
+    evidence: list[str] = field(default_factory=list)
+    reason: str = ""
+
+
+@dataclass
+class ModelInfo:
+    """The classifier that produced the labels."""
+
+    name: str
+    version: str
+
+
+@dataclass
+class Document:
+    """An agreement as it moves through the pipeline."""
+
+    doc_id: str
+    source: Source
+    text: str = ""
+    pages: list[Page] = field(default_factory=list)
+    metadata: Metadata = field(default_factory=Metadata)
+    clauses: list[Clause] = field(default_factory=list)
+    scorecard: list[ScorecardEntry] = field(default_factory=list)
+    model: ModelInfo | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def page_at(self, offset: int) -> int:
+        """Number of the page holding character ``offset`` of ``text`` (the last page if past the end)."""
+        for page in self.pages:
+            if offset < page.char_end:
+                return page.number
+        return self.pages[-1].number if self.pages else 1
+
+    def clause(self, clause_id: str) -> Clause:
+        """The clause with this id; ``KeyError`` if there is none."""
+        for clause in self.clauses:
+            if clause.id == clause_id:
+                return clause
+        raise KeyError(clause_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (see ``document.schema.json``)."""
+        data = asdict(self)
+        return {"schema_version": SCHEMA_VERSION, **data}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        """Rebuild a document from its JSON form; refuses a newer major schema version."""
+        check_schema_version(str(data.get("schema_version", "")))
+        clauses = [
+            Clause(**{**c, "labels": [LabelScore(**label) for label in c.get("labels", [])]})
+            for c in data.get("clauses", [])
+        ]
+        return cls(
+            doc_id=data["doc_id"],
+            source=Source(**data["source"]),
+            text=data.get("text", ""),
+            pages=[Page(**p) for p in data.get("pages", [])],
+            metadata=Metadata(**data.get("metadata", {})),
+            clauses=clauses,
+            scorecard=[ScorecardEntry(**s) for s in data.get("scorecard", [])],
+            model=ModelInfo(**data["model"]) if data.get("model") else None,
+            warnings=list(data.get("warnings", [])),
+        )
+
+
+def check_schema_version(version: str) -> None:
+    """Raise :class:`SchemaVersionError` unless ``version`` is readable by this blamine."""
+    try:
+        major = int(version.split(".")[0])
+    except ValueError:
+        raise SchemaVersionError(f"invalid schema_version {version!r}") from None
+    ours = int(SCHEMA_VERSION.split(".")[0])
+    if major > ours:
+        raise SchemaVersionError(
+            f"document has schema_version {version}, newer than this blamine reads ({SCHEMA_VERSION});"
+            " upgrade blamine"
+        )

@@ -1,0 +1,95 @@
+"""OCR of pages without a text layer, with the tesseract command-line program.
+
+tesseract is a system package (installed by ``scripts/install-system-deps.sh``), so OCR is optional at
+run time: :func:`available` says whether it can run, and extraction records a warning when it cannot.
+One tesseract thread per process (``OMP_THREAD_LIMIT=1``): on small machines OpenMP oversubscription
+makes it 2–3× slower, and pages are better parallelised by process.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import io
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+
+from PIL import Image
+
+from .layout import Line
+
+OCR_DPI = 300
+TESSERACT_LANGS = {"en": "eng", "fr": "fra", "nl": "nld", "de": "deu", "es": "spa", "pt": "por", "it": "ita",
+                   "ar": "ara"}
+
+
+@dataclass
+class OcrResult:
+    """Positioned lines in PDF points, and the mean word confidence (0–100)."""
+
+    lines: list[Line]
+    confidence: float | None
+
+
+@functools.cache
+def available() -> bool:
+    """Whether the tesseract program is installed."""
+    return shutil.which("tesseract") is not None
+
+
+@functools.cache
+def installed_languages() -> frozenset[str]:
+    """Tesseract language packs present on this machine (e.g. ``eng``, ``fra``)."""
+    if not available():
+        return frozenset()
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True, check=False).stdout
+    return frozenset(line.strip() for line in out.splitlines()[1:] if line.strip())
+
+
+def tesseract_languages(languages: list[str]) -> str:
+    """A tesseract ``-l`` value for ISO 639-1 codes, keeping only installed packs (English as fallback)."""
+    wanted = [TESSERACT_LANGS.get(code, code) for code in languages]
+    have = installed_languages()
+    chosen = [lang for lang in wanted if lang in have]
+    return "+".join(chosen) if chosen else "eng"
+
+
+def ocr_image(image: Image.Image, page_height: float, *, lang: str = "eng", timeout: float = 180.0) -> OcrResult:
+    """OCR one page image rendered at :data:`OCR_DPI`; line boxes come back in PDF points."""
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    proc = subprocess.run(
+        ["tesseract", "stdin", "stdout", "-l", lang, "--psm", "3", "tsv"],
+        input=buffer.getvalue(),
+        capture_output=True,
+        env=env,
+        timeout=timeout,
+        check=True,
+    )
+    return _parse_tsv(proc.stdout.decode("utf-8", errors="replace"), page_height)
+
+
+def _parse_tsv(tsv: str, page_height: float) -> OcrResult:
+    """Group tesseract's word rows into lines (block, paragraph, line) with boxes in points."""
+    scale = 72.0 / OCR_DPI
+    words: dict[tuple[str, str, str], list[dict[str, str]]] = {}
+    confidences: list[float] = []
+    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+        if row.get("level") != "5" or not (row.get("text") or "").strip():
+            continue
+        words.setdefault((row["block_num"], row["par_num"], row["line_num"]), []).append(row)
+        if float(row["conf"]) >= 0:
+            confidences.append(float(row["conf"]))
+    lines = []
+    for rows in words.values():
+        left = min(int(r["left"]) for r in rows)
+        top = min(int(r["top"]) for r in rows)
+        right = max(int(r["left"]) + int(r["width"]) for r in rows)
+        bottom = max(int(r["top"]) + int(r["height"]) for r in rows)
+        text = " ".join(r["text"].strip() for r in rows)
+        lines.append(Line(left * scale, page_height - bottom * scale, right * scale, page_height - top * scale, text))
+    confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
+    return OcrResult(lines, confidence)

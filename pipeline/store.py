@@ -1,0 +1,97 @@
+"""The store: one versioned JSON file per agreement, ``STORE/documents/<doc_id>.json``.
+
+The JSON files are the source of truth other tools read; each write is atomic (temporary file in the
+same folder, fsync, rename), so a killed run never leaves a half-written document. Every document is
+validated against ``pipeline/data/document.schema.json`` before it is written.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from .errors import E_STORE, BlamineError
+from .model import Document, SchemaVersionError
+
+DEFAULT_STORE = Path("blamine-store")
+
+
+@functools.cache
+def document_schema() -> dict[str, Any]:
+    """The JSON Schema of a stored document."""
+    text = resources.files("pipeline").joinpath("data/document.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def validate(data: dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` if ``data`` is not a valid stored document."""
+    jsonschema.validate(data, document_schema())
+
+
+def documents_dir(store: Path) -> Path:
+    return Path(store) / "documents"
+
+
+def document_path(store: Path, doc_id: str) -> Path:
+    return documents_dir(store) / f"{doc_id}.json"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never a partial one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as tmp:
+            tmp.write(text)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def save(doc: Document, store: Path) -> Path:
+    """Validate and atomically write a document; returns its path."""
+    data = doc.to_dict()
+    validate(data)
+    path = document_path(store, doc.doc_id)
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    return path
+
+
+def load(store: Path, doc_id: str) -> Document:
+    """Read a stored document by id (a unique id prefix is accepted)."""
+    path = document_path(store, doc_id)
+    if not path.is_file():
+        matches = sorted(documents_dir(store).glob(f"{doc_id}*.json")) if doc_id else []
+        if len(matches) != 1:
+            reason = "no such document" if not matches else f"ambiguous id prefix ({len(matches)} documents)"
+            raise BlamineError(path, reason, E_STORE)
+        path = matches[0]
+    return read(path)
+
+
+def read(path: Path) -> Document:
+    """Read one document file, refusing unreadable JSON and newer schema versions with a clear error."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Document.from_dict(data)
+    except SchemaVersionError as exc:
+        raise BlamineError(path, str(exc), E_STORE) from None
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise BlamineError(path, f"unreadable document ({exc})", E_STORE) from None
+
+
+def iter_documents(store: Path) -> Iterator[Document]:
+    """All stored documents, in file-name order."""
+    for path in sorted(documents_dir(store).glob("*.json")):
+        yield read(path)
