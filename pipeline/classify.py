@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,23 +32,45 @@ MODEL_NAME = "blamine-tfidf-logreg"
 MODEL_FILE = "model.skops"
 MANIFEST_FILE = "manifest.json"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MIN_EXAMPLES = 3
+"""Positives and negatives a label needs to be trained (calibration uses 3 folds)."""
+TRUSTED_TYPES = ["sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"]
+"""scikit-learn internals outside skops' default trusted set, reviewed: plain data holders, no code hooks."""
 
 
 def build_pipeline(*, seed: int = 0) -> Pipeline:
     """The untrained estimator: TF-IDF features → one calibrated logistic regression per label."""
     features = FeatureUnion(
         [
-            ("words", TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, strip_accents="unicode", min_df=1)),
+            (
+                "words",
+                TfidfVectorizer(
+                    ngram_range=(1, 2),
+                    sublinear_tf=True,
+                    strip_accents="unicode",
+                    min_df=1,
+                    max_features=10_000,
+                ),
+            ),
             (
                 "chars",
-                TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2,
-                                max_features=150_000),
+                TfidfVectorizer(
+                    analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, max_features=20_000
+                ),
             ),
         ]
     )
-    base = LogisticRegression(C=8.0, class_weight="balanced", solver="liblinear", max_iter=3000, random_state=seed)
+    base = LogisticRegression(
+        C=8.0, class_weight="balanced", solver="liblinear", max_iter=3000, random_state=seed
+    )
     return Pipeline(
-        [("features", features), ("labels", MultiOutputClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3)))]
+        [
+            ("features", features),
+            (
+                "labels",
+                MultiOutputClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)),
+            ),
+        ]
     )
 
 
@@ -60,22 +83,33 @@ class ClauseClassifier:
     version: str = "untrained"
     seed: int = 0
     pipeline_: Pipeline | None = None
+    trained_labels_: list[str] = field(default_factory=list)
     manifest_: dict[str, Any] = field(default_factory=dict)
 
     def fit(self, texts: list[str], y: np.ndarray) -> ClauseClassifier:
-        """Fit on clause texts and a (n_texts, n_labels) 0/1 matrix in ``self.labels`` order."""
+        """Fit on clause texts and a (n_texts, n_labels) 0/1 matrix in ``self.labels`` order.
+
+        A label with fewer than :data:`MIN_EXAMPLES` positives (or negatives) cannot be calibrated; it is
+        left out of ``trained_labels_`` and always scores 0.
+        """
+        y = np.asarray(y)
+        trainable = (y.sum(axis=0) >= MIN_EXAMPLES) & ((1 - y).sum(axis=0) >= MIN_EXAMPLES)
+        self.trained_labels_ = [label for label, ok in zip(self.labels, trainable, strict=True) if ok]
         self.pipeline_ = build_pipeline(seed=self.seed)
-        self.pipeline_.fit(texts, y)
+        self.pipeline_.fit(texts, y[:, trainable])
         return self
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """Calibrated probability of each label, shape (n_texts, n_labels)."""
         if self.pipeline_ is None:
             raise RuntimeError("classifier is not fitted")
+        proba = np.zeros((len(texts), len(self.labels)))
         if not texts:
-            return np.zeros((0, len(self.labels)))
+            return proba
+        columns = [self.labels.index(label) for label in self.trained_labels_]
         per_label = self.pipeline_.predict_proba(texts)
-        return np.column_stack([p[:, 1] for p in per_label])
+        proba[:, columns] = np.column_stack([p[:, 1] for p in per_label])
+        return proba
 
     def predict(self, texts: list[str]) -> list[list[LabelScore]]:
         """For each text, the labels at or above their threshold, highest score first."""
@@ -95,17 +129,20 @@ class ClauseClassifier:
             raise RuntimeError("classifier is not fitted")
         directory.mkdir(parents=True, exist_ok=True)
         model_path = directory / MODEL_FILE
-        sio.dump(self.pipeline_, model_path)
+        sio.dump(self.pipeline_, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         full = {
             "name": MODEL_NAME,
             "version": self.version,
             "labels": self.labels,
+            "trained_labels": self.trained_labels_,
             "thresholds": self.thresholds,
             "model_file": MODEL_FILE,
             "sha256": hashlib.sha256(model_path.read_bytes()).hexdigest(),
             **manifest,
         }
-        (directory / MANIFEST_FILE).write_text(json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        (directory / MANIFEST_FILE).write_text(
+            json.dumps(full, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+        )
         return directory
 
 
@@ -116,8 +153,9 @@ def resolve_model_dir(models_dir: Path | None = None) -> Path:
         return root
     pointer = root / "current"
     if not pointer.is_file():
-        raise BlamineError(root, "no model found (expected models/current naming a version); run `make model`",
-                           E_MODEL)
+        raise BlamineError(
+            root, "no model found (expected models/current naming a version); run `make model`", E_MODEL
+        )
     return root / pointer.read_text(encoding="utf-8").strip()
 
 
@@ -134,15 +172,16 @@ def load_model(models_dir: Path | None = None) -> ClauseClassifier:
         raise BlamineError(model_path, "model file missing", E_MODEL)
     if hashlib.sha256(model_path.read_bytes()).hexdigest() != manifest["sha256"]:
         raise BlamineError(model_path, "SHA-256 does not match the manifest; refusing to load", E_MODEL)
-    untrusted = sio.get_untrusted_types(file=model_path)
+    untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in TRUSTED_TYPES]
     if untrusted:
         raise BlamineError(model_path, f"model holds types outside skops' trusted set: {untrusted}", E_MODEL)
-    pipeline = sio.load(model_path)
+    pipeline = sio.load(model_path, trusted=TRUSTED_TYPES)
     return ClauseClassifier(
         labels=list(manifest["labels"]),
         thresholds={k: float(v) for k, v in manifest["thresholds"].items()},
         version=manifest["version"],
         pipeline_=pipeline,
+        trained_labels_=list(manifest["trained_labels"]),
         manifest_=manifest,
     )
 

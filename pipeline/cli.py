@@ -68,7 +68,9 @@ def ingest(
     if not results:
         typer.echo(f"ERROR {' '.join(map(str, paths))}: no PDF files found [E_NOT_FOUND]", err=True)
         raise typer.Exit(code=1)
-    header = f"{'doc_id':16}  {'file':38} {'year':>4} {'type':8} {'lang':4} {'clauses':>7}  scorecard / top labels"
+    header = (
+        f"{'doc_id':16}  {'file':38} {'year':>4} {'type':8} {'lang':4} {'clauses':>7}  scorecard / top labels"
+    )
     typer.echo(header)
     typer.echo("-" * len(header))
     for result in results:
@@ -138,7 +140,9 @@ def show(
     typer.echo(f"model:     {doc.model.name + ' ' + doc.model.version if doc.model else 'none'}")
     typer.echo("\nclauses:")
     for clause in doc.clauses:
-        pages = f"p.{clause.page_start}" + (f"-{clause.page_end}" if clause.page_end != clause.page_start else "")
+        pages = f"p.{clause.page_start}" + (
+            f"-{clause.page_end}" if clause.page_end != clause.page_start else ""
+        )
         labels = ", ".join(f"{s.label} {s.score:.2f}" for s in clause.labels)
         snippet = clause.text if len(clause.text) <= 90 else clause.text[:87] + "..."
         typer.echo(f"  {clause.id:22} {clause.kind:9} {pages:7} {snippet}")
@@ -150,9 +154,30 @@ def show(
         typer.echo(f"  {entry.criterion:30} {entry.value:15} {evidence}")
 
 
+@app.command("evaluate-articles")
+def evaluate_articles(
+    gold: Annotated[Path, typer.Option(help="Gold clause annotations (JSONL, ../shared/labels format).")],
+    store: StoreOption = store_module.DEFAULT_STORE,
+) -> None:
+    """Per stored document with gold: clause count and the share of gold articles found as clauses."""
+    from .evaluate import article_recall
+
+    report = article_recall(store_module.iter_documents(store), gold)
+    typer.echo(f"{'document':60} {'clauses':>7} {'articles':>9}  missing")
+    for row in report.rows:
+        missing = ", ".join(row["missing"][:8])  # type: ignore[index]
+        typer.echo(
+            f"{row['document'][:60]:60} {row['clauses']:>7} "
+            f"{row['found']:>4}/{row['gold_articles']:<4}  {missing}"
+        )
+    typer.echo(f"share of gold articles found: {report.found}/{report.total} = {report.share:.3f}")
+
+
 @app.command()
 def train(
-    annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path("annotations"),
+    annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path(
+        "annotations"
+    ),
     out: Annotated[Path, typer.Option(help="Models folder; the new version goes to OUT/<version>.")] = Path(
         "models"
     ),
@@ -167,5 +192,7 @@ def train(
     for name in ("grouped_cv_all", "grouped_cv_shared_dev_only"):
         if name in evaluation:
             figures = evaluation[name]
-            typer.echo(f"{name}: micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
-                       f"({figures['examples']} clauses)")
+            typer.echo(
+                f"{name}: micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
+                f"({figures['examples']} clauses)"
+            )

@@ -20,7 +20,7 @@ E_INTERNAL = "E_INTERNAL"
 
 
 class BlamineError(Exception):
-    """A refused input or unusable resource: ``path`` names it, ``reason`` says why, ``code`` classifies it."""
+    """A refused input or unusable resource: ``path`` names it, ``reason`` says why, ``code`` classifies."""
 
     def __init__(self, path: str | Path, reason: str, code: str) -> None:
         super().__init__(f"{path}: {reason} [{code}]")

@@ -131,8 +131,8 @@ def extract(
         confidences: list[float | None] = [None] * len(page_lines)
         if scanned and not ocr.available():
             warnings.append(
-                f"pages {', '.join(str(i + 1) for i in scanned)}: no text layer and tesseract is not installed"
-                " (scripts/install-system-deps.sh); left empty"
+                f"pages {', '.join(str(i + 1) for i in scanned)}: no text layer and tesseract is not"
+                " installed (scripts/install-system-deps.sh); left empty"
             )
         elif scanned:
             known_text = "\n".join(ln.text for lines in page_lines for ln in lines)
@@ -154,8 +154,14 @@ def extract(
     texts = [lines_to_text(reading_order(lines, width)) for lines, width in zip(cleaned, widths, strict=True)]
     text, spans = join_pages(texts)
     pages = [
-        Page(number=number, method=method, chars=len(page_text), char_start=start, char_end=end,
-             ocr_confidence=confidence)
+        Page(
+            number=number,
+            method=method,
+            chars=len(page_text),
+            char_start=start,
+            char_end=end,
+            ocr_confidence=confidence,
+        )
         for number, (method, confidence, page_text, (start, end)) in enumerate(
             zip(methods, confidences, texts, spans, strict=True), start=1
         )

@@ -85,12 +85,22 @@ def ingest(
                 raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
             doc = process(path, model, password=password, ocr_languages=ocr_languages)
             save(doc, store)
-            results.append(FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started,
-                                      document=doc))
-        except Exception as exc:  # one bad PDF must never stop the batch
-            error = exc if isinstance(exc, BlamineError) else BlamineError(
-                path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL
+            results.append(
+                FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started, document=doc)
             )
-            results.append(FileResult(str(path), False, error=error.one_line(), code=error.code,
-                                      seconds=time.perf_counter() - started))
+        except Exception as exc:  # one bad PDF must never stop the batch
+            error = (
+                exc
+                if isinstance(exc, BlamineError)
+                else BlamineError(path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)
+            )
+            results.append(
+                FileResult(
+                    str(path),
+                    False,
+                    error=error.one_line(),
+                    code=error.code,
+                    seconds=time.perf_counter() - started,
+                )
+            )
     return results

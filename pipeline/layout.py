@@ -62,7 +62,11 @@ def merge_pieces(pieces: list[Line]) -> list[Line]:
         ):
             gap = "" if last.text.endswith(" ") or piece.text.startswith(" ") else " "
             lines[-1] = Line(
-                last.x0, min(last.y0, piece.y0), piece.x1, max(last.y1, piece.y1), last.text + gap + piece.text
+                last.x0,
+                min(last.y0, piece.y0),
+                piece.x1,
+                max(last.y1, piece.y1),
+                last.text + gap + piece.text,
             )
         else:
             lines.append(piece)
@@ -98,7 +102,9 @@ def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[li
             [
                 ln
                 for ln in lines
-                if not (in_margin(ln, height) and (_PAGE_NUMBER.match(ln.text) or _margin_key(ln) in repeated))
+                if not (
+                    in_margin(ln, height) and (_PAGE_NUMBER.match(ln.text) or _margin_key(ln) in repeated)
+                )
             ]
         )
     return cleaned

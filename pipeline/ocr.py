@@ -21,8 +21,16 @@ from PIL import Image
 from .layout import Line
 
 OCR_DPI = 300
-TESSERACT_LANGS = {"en": "eng", "fr": "fra", "nl": "nld", "de": "deu", "es": "spa", "pt": "por", "it": "ita",
-                   "ar": "ara"}
+TESSERACT_LANGS = {
+    "en": "eng",
+    "fr": "fra",
+    "nl": "nld",
+    "de": "deu",
+    "es": "spa",
+    "pt": "por",
+    "it": "ita",
+    "ar": "ara",
+}
 
 
 @dataclass
@@ -56,7 +64,9 @@ def tesseract_languages(languages: list[str]) -> str:
     return "+".join(chosen) if chosen else "eng"
 
 
-def ocr_image(image: Image.Image, page_height: float, *, lang: str = "eng", timeout: float = 180.0) -> OcrResult:
+def ocr_image(
+    image: Image.Image, page_height: float, *, lang: str = "eng", timeout: float = 180.0
+) -> OcrResult:
     """OCR one page image rendered at :data:`OCR_DPI`; line boxes come back in PDF points."""
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -90,6 +100,8 @@ def _parse_tsv(tsv: str, page_height: float) -> OcrResult:
         right = max(int(r["left"]) + int(r["width"]) for r in rows)
         bottom = max(int(r["top"]) + int(r["height"]) for r in rows)
         text = " ".join(r["text"].strip() for r in rows)
-        lines.append(Line(left * scale, page_height - bottom * scale, right * scale, page_height - top * scale, text))
+        lines.append(
+            Line(left * scale, page_height - bottom * scale, right * scale, page_height - top * scale, text)
+        )
     confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
     return OcrResult(lines, confidence)

@@ -38,7 +38,8 @@ HEDGE = re.compile(
     re.IGNORECASE,
 )
 WORKER_PAYS = re.compile(
-    r"(at the (?:expense|cost) of the (?:migrant )?worker|borne by the (?:migrant )?worker|worker shall (?:pay|bear)|"
+    r"(at the (?:expense|cost) of the (?:migrant )?worker|borne by the (?:migrant )?worker|"
+    r"worker shall (?:pay|bear)|"
     r"charged to the worker|deducted from (?:the |his |her )?(?:wages?|salary)|à la charge du travailleur|"
     r"à la charge des travailleurs|ten laste van de (?:werknemer|arbeider)s?|trägt der Arbeitnehmer|"
     r"zu Lasten des Arbeitnehmers|a cargo del trabajador|a cargo do trabalhador)",
@@ -73,7 +74,10 @@ def score_criterion(doc: Document, criterion: Criterion) -> ScorecardEntry:
         return ScorecardEntry(criterion.name, "yes", evidence["yes"], "binding clause carries the label")
     if evidence["partial"]:
         return ScorecardEntry(
-            criterion.name, "partial", evidence["partial"], "only preamble, hedged or worker-unfavourable clauses"
+            criterion.name,
+            "partial",
+            evidence["partial"],
+            "only preamble, hedged or worker-unfavourable clauses",
         )
     if _incomplete(doc):
         return ScorecardEntry(criterion.name, "not_assessable", [], "text incomplete (pages without text)")

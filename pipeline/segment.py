@@ -17,8 +17,12 @@ from dataclasses import dataclass, field
 
 from .model import Clause, ClauseKind, Document
 
-_ARTICLE_WORDS = r"(?:Article|ARTICLE|Art\.|ART\.|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articulo|Artigo|ARTIGO|Articolo|ARTICOLO)"
-_NUMBER = r"(?:premier|PREMIER|primero|erster|\d{1,3}\s?(?:er|e|st)?(?:\s?(?:bis|ter|quater))?[a-z]?|[IVXLC]{1,7})"
+_ARTICLE_WORDS = (
+    r"(?:Article|ARTICLE|Art\.|ART\.|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articulo|Artigo|ARTIGO|Articolo|ARTICOLO)"
+)
+_NUMBER = (
+    r"(?:premier|PREMIER|primero|erster|\d{1,3}\s?(?:er|e|st)?(?:\s?(?:bis|ter|quater))?[a-z]?|[IVXLC]{1,7})"
+)
 ARTICLE_RE = re.compile(rf"^{_ARTICLE_WORDS}\s*(?P<num>{_NUMBER})(?![\w])\s*(?P<rest>.*)$")
 SECTION_RE = re.compile(rf"^(?:Section|SECTION|Clause|CLAUSE)\s+(?P<num>{_NUMBER})(?![\w])\s*(?P<rest>.*)$")
 CHAPTER_RE = re.compile(
@@ -37,7 +41,8 @@ PARAGRAPH_RE = re.compile(
 )
 ITEM_RE = re.compile(r"^(?:\((?P<paren>[a-z]{1,4})\)|(?P<bare>[a-z]{1,4})[.)])\s*(?=\S)")
 SIGNATURE_RE = re.compile(
-    r"^(?:Done|DONE|Signed|SIGNED|In witness|IN WITNESS|In faith|IN FAITH|For the Government|FOR THE GOVERNMENT|"
+    r"^(?:Done|DONE|Signed|SIGNED|In witness|IN WITNESS|In faith|IN FAITH|"
+    r"For the Government|FOR THE GOVERNMENT|"
     r"Fait|FAIT|En foi de quoi|EN FOI DE QUOI|Pour le Gouvernement|POUR LE GOUVERNEMENT|Gedaan|GEDAAN|"
     r"Ten blijke|TEN BLIJKE|Voor de Regering|VOOR DE REGERING|Geschehen|GESCHEHEN|Zu Urkund|ZU URKUND|"
     r"Urkund dessen|Für die Regierung|FÜR DIE REGIERUNG|Hecho|HECHO|En fe de lo cual|EN FE DE LO CUAL|"
@@ -47,6 +52,7 @@ SIGNATURE_RE = re.compile(
 ROMAN_ITEMS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 TITLE_MAX_WORDS = 40
 HEADING_MAX_WORDS = 10
+
 
 @dataclass
 class _Line:
@@ -72,7 +78,7 @@ class _Unit:
 
 
 def _lines(text: str) -> list[_Line]:
-    """Non-blank lines with offsets (stripped of surrounding spaces) and whether a blank line precedes them."""
+    """Non-blank lines with offsets (stripped of surrounding spaces) and whether a blank line precedes."""
     lines: list[_Line] = []
     blank = True
     offset = 0
@@ -117,7 +123,9 @@ class _Segmenter:
         self.last_point: int | None = None
         self.article_is_point = False
         self.has_articles = any(ARTICLE_RE.match(ln.text) for ln in self.lines)
-        self.sections_are_articles = not self.has_articles and any(SECTION_RE.match(ln.text) for ln in self.lines)
+        self.sections_are_articles = not self.has_articles and any(
+            SECTION_RE.match(ln.text) for ln in self.lines
+        )
         widths = sorted(len(ln.text) for ln in self.lines)
         self.usual_width = widths[len(widths) * 3 // 4] if widths else 80
 
@@ -146,7 +154,9 @@ class _Segmenter:
 
     def _next_starts_article(self, index: int) -> bool:
         following = self.lines[index + 1] if index + 1 < len(self.lines) else None
-        return following is not None and bool(ARTICLE_RE.match(following.text) or CHAPTER_RE.match(following.text))
+        return following is not None and bool(
+            ARTICLE_RE.match(following.text) or CHAPTER_RE.match(following.text)
+        )
 
     def _top_level_parent(self) -> int | None:
         return self.annex
@@ -181,12 +191,12 @@ class _Segmenter:
         elif CHAPTER_RE.match(text) and len(text.split()) <= 14:
             self._start_heading(line)
         elif SIGNATURE_RE.match(text) and self.zone != "front" and (line.after_blank or self.item is None):
-            self._reset_structure()
-            self._open("signature", line, self._top_level_parent())
-            self.zone = "signature" if self.annex is None else "annex"
+            self._start_signature(line)
         elif (paragraph := PARAGRAPH_RE.match(text)) and self._start_paragraph(line, paragraph):
             pass
-        elif (item := ITEM_RE.match(text)) and self._start_item(line, item.group("paren") or item.group("bare")):
+        elif (item := ITEM_RE.match(text)) and self._start_item(
+            line, item.group("paren") or item.group("bare")
+        ):
             pass
         elif (
             line.after_blank
@@ -228,13 +238,30 @@ class _Segmenter:
         self._reset_structure()
         rest = match.group("rest").strip()
         heading = re.sub(r"^[—–\-:.)\s]+", "", rest) or None
-        body_on_same_line = heading is not None and (len(heading.split()) > HEADING_MAX_WORDS or heading.endswith("."))
+        body_on_same_line = heading is not None and (
+            len(heading.split()) > HEADING_MAX_WORDS or heading.endswith(".")
+        )
         number = " ".join(match.group("num").split())
         self.article = self._open(
-            "article", line, self._top_level_parent(), article=number, heading=None if body_on_same_line else heading
+            "article",
+            line,
+            self._top_level_parent(),
+            article=number,
+            heading=None if body_on_same_line else heading,
         )
         if heading is None:
             self.pending_heading = self.article
+
+    def _start_signature(self, line: _Line) -> None:
+        """Open the signature block; its later lines ("For the Government of …") stay in the same block."""
+        current = self.units[self.current] if self.current is not None else None
+        if current is not None and current.kind == "signature":
+            self._extend(line)
+            return
+        self._reset_structure()
+        self._open("signature", line, self._top_level_parent())
+        if self.annex is None:
+            self.zone = "signature"
 
     def _start_heading(self, line: _Line) -> None:
         if self.zone == "front":
@@ -342,8 +369,14 @@ def _clause_ids(units: list[_Unit]) -> list[str]:
         parent = ids[unit.parent] if unit.parent is not None else None
         own_number = _id_safe(unit.number)
         if unit.kind in ("title", "preamble", "heading", "signature", "other", "annex"):
-            key = {"title": "title", "preamble": "pre", "heading": "head", "signature": "sig", "other": "other",
-                   "annex": "annex"}[unit.kind]
+            key = {
+                "title": "title",
+                "preamble": "pre",
+                "heading": "head",
+                "signature": "sig",
+                "other": "other",
+                "annex": "annex",
+            }[unit.kind]
             scoped = f"{parent}.{key}" if parent else key
             counters[scoped] = counters.get(scoped, 0) + 1
             local = key if key == "title" else f"{key}-{counters[scoped]}"
@@ -396,5 +429,7 @@ def classification_units(doc: Document) -> list[Clause]:
     """
     has_paragraphs = {c.parent for c in doc.clauses if c.kind == "paragraph"}
     return [
-        c for c in doc.clauses if c.kind in ("preamble", "article", "paragraph") and c.id not in has_paragraphs
+        c
+        for c in doc.clauses
+        if c.kind in ("preamble", "article", "paragraph") and c.id not in has_paragraphs
     ]

@@ -33,7 +33,9 @@ class Criterion:
 def labels() -> tuple[Label, ...]:
     """The 29 clause-level provision labels, in taxonomy order."""
     text = resources.files("pipeline").joinpath("data/labels.csv").read_text(encoding="utf-8")
-    return tuple(Label(r["code"], r["id"], r["group"], r["description"]) for r in csv.DictReader(text.splitlines()))
+    return tuple(
+        Label(r["code"], r["id"], r["group"], r["description"]) for r in csv.DictReader(text.splitlines())
+    )
 
 
 @functools.cache
@@ -46,5 +48,6 @@ def criteria() -> tuple[Criterion, ...]:
     """Scorecard criteria with the labels whose clauses evidence them."""
     data = json.loads(resources.files("pipeline").joinpath("data/criteria.json").read_text(encoding="utf-8"))
     return tuple(
-        Criterion(c["criterion"], tuple(c["labels"]), bool(c.get("annex_only", False))) for c in data["criteria"]
+        Criterion(c["criterion"], tuple(c["labels"]), bool(c.get("annex_only", False)))
+        for c in data["criteria"]
     )

@@ -51,7 +51,13 @@ def load_annotations(directory: Path) -> list[Example]:
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: invalid JSON ({exc})") from None
             examples.append(
-                Example(row["text"], list(row["labels"]), f"ann:{row['group']}", "annotations", row.get("language"))
+                Example(
+                    row["text"],
+                    list(row["labels"]),
+                    f"ann:{row['group']}",
+                    "annotations",
+                    row.get("language"),
+                )
             )
     return examples
 
@@ -97,10 +103,8 @@ def out_of_fold_proba(
     proba = np.zeros(y.shape)
     fold_of = np.zeros(len(examples), dtype=int)
     for fold, (train, test) in enumerate(GroupKFold(n_splits=folds).split(texts, y, groups)):
-        trainable = y[train].sum(axis=0) >= 3
         model = ClauseClassifier(labels=labels, seed=seed).fit([texts[i] for i in train], y[train])
-        fold_proba = model.predict_proba([texts[i] for i in test])
-        proba[test] = np.where(trainable, fold_proba, 0.0)
+        proba[test] = model.predict_proba([texts[i] for i in test])
         fold_of[test] = fold
     return proba, fold_of
 
@@ -117,7 +121,9 @@ def tune_thresholds(proba: np.ndarray, y: np.ndarray, labels: list[str]) -> dict
     return thresholds
 
 
-def cross_fitted_predictions(proba: np.ndarray, y: np.ndarray, fold_of: np.ndarray, labels: list[str]) -> np.ndarray:
+def cross_fitted_predictions(
+    proba: np.ndarray, y: np.ndarray, fold_of: np.ndarray, labels: list[str]
+) -> np.ndarray:
     """Decisions for each fold with thresholds tuned only on the other folds."""
     decisions = np.zeros(y.shape, dtype=int)
     for fold in np.unique(fold_of):
@@ -139,11 +145,19 @@ def metrics(y: np.ndarray, decisions: np.ndarray, labels: list[str]) -> dict[str
         precision = tp / (tp + fp) if tp + fp else 0.0
         recall = tp / (tp + fn) if tp + fn else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[label] = {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3),
-                            "support": int(y[:, j].sum())}
+        per_label[label] = {
+            "precision": round(precision, 3),
+            "recall": round(recall, 3),
+            "f1": round(f1, 3),
+            "support": int(y[:, j].sum()),
+        }
     return {
-        "micro_f1": round(float(f1_score(y[:, present], decisions[:, present], average="micro", zero_division=0)), 4),
-        "macro_f1": round(float(f1_score(y[:, present], decisions[:, present], average="macro", zero_division=0)), 4),
+        "micro_f1": round(
+            float(f1_score(y[:, present], decisions[:, present], average="micro", zero_division=0)), 4
+        ),
+        "macro_f1": round(
+            float(f1_score(y[:, present], decisions[:, present], average="macro", zero_division=0)), 4
+        ),
         "examples": int(len(y)),
         "per_label": per_label,
     }

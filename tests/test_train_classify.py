@@ -1,0 +1,61 @@
+"""Training on a small sample, the shipped model, and its safe loading."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from pipeline.classify import classify, load_model
+from pipeline.errors import BlamineError
+from pipeline.extract import extract
+from pipeline.segment import segment
+from pipeline.train import train
+from tests.conftest import ROOT, corpus_pdf
+
+
+@pytest.fixture(scope="module")
+def small_model_dir(tmp_path_factory):
+    """A model trained with grouped CV on a slice of our annotations (same code path as `make model`)."""
+    annotations = tmp_path_factory.mktemp("ann")
+    lines = (ROOT / "annotations" / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
+    (annotations / "sample.jsonl").write_text("\n".join(lines[:250]) + "\n", encoding="utf-8")
+    out = tmp_path_factory.mktemp("models")
+    version_dir, evaluation = train(annotations, out, shared=out / "no-shared", folds=2)
+    return out, version_dir, evaluation
+
+
+def test_training_writes_model_manifest_and_current_pointer(small_model_dir):
+    out, version_dir, evaluation = small_model_dir
+    assert (out / "current").read_text().strip() == version_dir.name
+    manifest = json.loads((version_dir / "manifest.json").read_text())
+    assert len(manifest["labels"]) == 29 and set(manifest["thresholds"]) == set(manifest["labels"])
+    assert manifest["training_data"]["examples"] == 250
+    assert 0.0 <= evaluation["grouped_cv_all"]["micro_f1"] <= 1.0
+    assert not list(version_dir.glob("*.pkl")) and (version_dir / "model.skops").is_file()
+
+
+def test_trained_model_loads_and_predicts(small_model_dir):
+    out, _, _ = small_model_dir
+    model = load_model(out)
+    assert model.predict_proba(["The employer shall pay the wage monthly."]).shape == (1, 29)
+
+
+def test_tampered_model_file_is_refused(small_model_dir, tmp_path):
+    _, version_dir, _ = small_model_dir
+    copy = tmp_path / version_dir.name
+    shutil.copytree(version_dir, copy)
+    with (copy / "model.skops").open("ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(BlamineError, match="SHA-256"):
+        load_model(copy)
+
+
+def test_shipped_model_labels_clauses_of_a_bundled_agreement(shipped_model):
+    doc = classify(segment(extract(corpus_pdf("lk_jo_recruitment_costs_2014"))), shipped_model)
+    labels_of = {c.id: {s.label for s in c.labels} for c in doc.clauses}
+    assert "recruitment_fees_costs" in labels_of["art-4.2"]
+    assert "duration_amendment_termination" in labels_of["art-10.1"] | labels_of["art-10.2"]
+    assert all(0.0 <= s.score <= 1.0 for c in doc.clauses for s in c.labels)
+    assert doc.model is not None and doc.model.version == shipped_model.version
