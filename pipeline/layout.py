@@ -79,10 +79,14 @@ def in_margin(line: Line, page_height: float) -> bool:
     return line.y0 >= page_height - band or line.y1 <= band
 
 
-def _margin_key(line: Line) -> tuple[str, int]:
-    """What makes two margin lines 'the same' header: text with digits masked, and the font size."""
+def _margin_key(line: Line) -> tuple[str, int, int]:
+    """What makes two margin lines 'the same' header: text with digits masked, font size and position.
+
+    Running headers sit at the same height on every page; the position keeps an article heading that
+    happens to fall at the foot of several pages ("Article #") from being taken for one.
+    """
     text = re.sub(r"\d+", "#", line.text.lower())
-    return (re.sub(r"\s+", " ", text).strip(), round(line.height))
+    return (re.sub(r"\s+", " ", text).strip(), round(line.height), round(line.y0 / 4))
 
 
 def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
@@ -91,7 +95,7 @@ def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[li
     A title on page 1 survives even when the running header repeats its words, because the header is
     printed in a different size.
     """
-    counts: Counter[tuple[str, int]] = Counter()
+    counts: Counter[tuple[str, int, int]] = Counter()
     for lines, height in zip(pages, heights, strict=True):
         counts.update({_margin_key(ln) for ln in lines if in_margin(ln, height)})
     threshold = max(2, (len(pages) + 1) // 2)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from .model import Clause, ClauseKind, Document
 
 _ARTICLE_WORDS = (
-    r"(?:Article|ARTICLE|Art\.|ART\.|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articulo|Artigo|ARTIGO|Articolo|ARTICOLO)"
+    r"(?:Article|ARTICLE|Art\.|ART\.|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articulo|"
+    r"Artigo|ARTIGO|Articolo|ARTICOLO)"
 )
 _NUMBER = (
     r"(?:premier|PREMIER|primero|erster|\d{1,3}\s?(?:er|e|st)?(?:\s?(?:bis|ter|quater))?[a-z]?|[IVXLC]{1,7})"
@@ -110,7 +111,6 @@ class _Segmenter:
     """State machine over lines; see the module docstring for the grammar."""
 
     def __init__(self, text: str) -> None:
-        self.text = text
         self.lines = _lines(text)
         self.units: list[_Unit] = []
         self.zone = "front"  # front → body → signature; "annex" after an annex heading
@@ -130,8 +130,20 @@ class _Segmenter:
         self.usual_width = widths[len(widths) * 3 // 4] if widths else 80
 
     # -- building blocks -------------------------------------------------------------------------
-    def _open(self, kind: ClauseKind, line: _Line, parent: int | None, **attrs: object) -> int:
-        unit = _Unit(kind, line.start, line.end, parent, in_annex=self.annex is not None, **attrs)  # type: ignore[arg-type]
+    def _open(
+        self,
+        kind: ClauseKind,
+        line: _Line,
+        parent: int | None,
+        *,
+        article: str | None = None,
+        number: str | None = None,
+        heading: str | None = None,
+    ) -> int:
+        """Start a unit at ``line`` and make it the one later lines extend."""
+        unit = _Unit(
+            kind, line.start, line.end, parent, article, number, heading, in_annex=self.annex is not None
+        )
         self.units.append(unit)
         index = len(self.units) - 1
         if parent is not None:
@@ -152,14 +164,19 @@ class _Segmenter:
             and not line.text[0].islower()
         )
 
+    def _is_annex_heading(self, line: _Line) -> bool:
+        """ "ANNEX I", "Annexe — Contrat type", "PROTOCOL": short, or printed in capitals; not a sentence that
+        merely starts with the word ("Annex I applies to …")."""
+        words = line.text.split()
+        if words[0].isupper() and len(words) <= 4:
+            return True
+        return line.after_blank and len(words) <= 12 and (words[0].isupper() or self._is_short_heading(line))
+
     def _next_starts_article(self, index: int) -> bool:
         following = self.lines[index + 1] if index + 1 < len(self.lines) else None
         return following is not None and bool(
             ARTICLE_RE.match(following.text) or CHAPTER_RE.match(following.text)
         )
-
-    def _top_level_parent(self) -> int | None:
-        return self.annex
 
     def _reset_structure(self) -> None:
         self.article = self.paragraph = self.item = None
@@ -175,16 +192,22 @@ class _Segmenter:
     def _feed(self, index: int, line: _Line) -> None:
         text = line.text
         if self.pending_heading is not None:
-            owner = self.units[self.pending_heading]
-            self.pending_heading = None
-            if not line.after_blank or owner.kind == "annex":
-                if self._is_short_heading(line) and not self._marker(text):
-                    owner.heading = f"{owner.heading} {text}".strip() if owner.kind == "annex" else text
-                    if owner.kind == "annex":
-                        self.pending_heading = self.units.index(owner)
-                    self._extend(line)
-                    return
-        if len(text.split()) <= 12 and ANNEX_RE.match(text) and (line.after_blank or self.zone != "front"):
+            owner_index, self.pending_heading = self.pending_heading, None
+            owner = self.units[owner_index]
+            in_annex_title = owner.kind == "annex"
+            if (
+                (not line.after_blank or in_annex_title)
+                and self._is_short_heading(line)
+                and not self._marker(text)
+            ):
+                # "Article 5" / "Wages": the short line under an article marker is its heading; an annex
+                # title may run over several such lines.
+                owner.heading = f"{owner.heading} {text}" if in_annex_title else text
+                if in_annex_title:
+                    self.pending_heading = owner_index
+                self._extend(line)
+                return
+        if ANNEX_RE.match(text) and self._is_annex_heading(line):
             self._start_annex(line)
         elif article := self._article_match(text):
             self._start_article(line, article)
@@ -226,9 +249,8 @@ class _Segmenter:
 
     def _start_annex(self, line: _Line) -> None:
         self._reset_structure()
-        self.annex = None
         self.annex = self._open("annex", line, None, heading=line.text)
-        self.units[self.annex].in_annex = True
+        self.units[self.annex].in_annex = True  # opened before self.annex pointed at it
         self.zone = "annex"
         self.pending_heading = self.annex
 
@@ -245,7 +267,7 @@ class _Segmenter:
         self.article = self._open(
             "article",
             line,
-            self._top_level_parent(),
+            self.annex,
             article=number,
             heading=None if body_on_same_line else heading,
         )
@@ -259,7 +281,7 @@ class _Segmenter:
             self._extend(line)
             return
         self._reset_structure()
-        self._open("signature", line, self._top_level_parent())
+        self._open("signature", line, self.annex)
         if self.annex is None:
             self.zone = "signature"
 
@@ -267,7 +289,7 @@ class _Segmenter:
         if self.zone == "front":
             self.zone = "body"
         self._reset_structure()
-        self._open("heading", line, self._top_level_parent(), heading=line.text)
+        self._open("heading", line, self.annex, heading=line.text)
 
     def _start_paragraph(self, line: _Line, match: re.Match[str]) -> bool:
         """A numbered paragraph inside an article, or a numbered point acting as an article where none exist.
@@ -300,9 +322,7 @@ class _Segmenter:
         if self.zone in ("front", "signature"):
             self.zone = "body"
         self.paragraph = self.item = None
-        self.article = self._open(
-            "article", line, self._top_level_parent(), article=f"{number}{suffix}", number=label
-        )
+        self.article = self._open("article", line, self.annex, article=f"{number}{suffix}", number=label)
         self.article_is_point = True
         rest = PARAGRAPH_RE.sub("", line.text, count=1).strip()
         if self._is_short_heading(_Line(line.start, line.end, rest or "x", False)) and rest:
@@ -338,7 +358,7 @@ class _Segmenter:
             self.current = self.units[self.item].parent
             self.item = None
         if self.current is None:
-            self._open("other", line, self._top_level_parent())
+            self._open("other", line, self.annex)
         else:
             self._extend(line)
 
