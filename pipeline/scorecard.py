@@ -2,10 +2,10 @@
 
 A first form of Part C of the annotation guide:
 
-* ``yes``: a labelled clause outside the preamble that carries an obligation ("shall", "s'engagent",
-  "verpflichten sich" …) and is not hedged;
-* ``partial``: the label occurs only in the preamble, only in hedged clauses ("endeavour to", "subject to
-  national laws"), or — for recruitment costs — only where costs fall on the worker;
+* ``yes``: a labelled clause outside the preamble that states a duty ("shall", "s'engagent", "verpflichten
+  sich", or a plain present tense) and is neither hedged nor merely permissive;
+* ``partial``: the label occurs only in the preamble, only in hedged ("endeavour to", "subject to national
+  laws") or permissive ("may") clauses, or — for recruitment costs — only where costs fall on the worker;
 * ``no``: no clause carries the label;
 * ``not_assessable``: nothing found, but the text is known to be incomplete (pages that yielded no text).
 """
@@ -37,6 +37,11 @@ HEDGE = re.compile(
     r"procurarán|en la medida de lo posible|procurarão|na medida do possível)",
     re.IGNORECASE,
 )
+PERMISSIVE = re.compile(
+    r"\b(may|can|peut|peuvent|pourra|pourront|kan|kunnen|mag|mogen|kann|können|darf|dürfen|puede|pueden|"
+    r"podrá|podrán|pode|podem|poderá|poderão|può|possono)\b",
+    re.IGNORECASE,
+)
 WORKER_PAYS = re.compile(
     r"(at the (?:expense|cost) of the (?:migrant )?worker|borne by the (?:migrant )?worker|"
     r"worker shall (?:pay|bear)|"
@@ -48,12 +53,16 @@ WORKER_PAYS = re.compile(
 
 
 def _strength(clause: Clause, criterion: Criterion) -> str:
-    """How strongly one labelled clause supports a criterion: ``yes`` or ``partial``."""
-    if clause.kind == "preamble":
-        return "partial"
-    if HEDGE.search(clause.text) or not OBLIGATION.search(clause.text):
+    """How strongly one labelled clause supports a criterion: ``yes`` or ``partial``.
+
+    Civil-law drafting states duties in the present tense ("l'employeur verse", "de werkgever betaalt"),
+    so a clause without a modal is binding unless it is only permissive ("may", "peut", "kann").
+    """
+    if clause.kind == "preamble" or HEDGE.search(clause.text):
         return "partial"
     if "recruitment_fees_costs" in criterion.labels and WORKER_PAYS.search(clause.text):
+        return "partial"
+    if not OBLIGATION.search(clause.text) and PERMISSIVE.search(clause.text):
         return "partial"
     return "yes"
 

@@ -96,3 +96,18 @@ def test_french_and_german_obligations_count_as_binding():
     ]
     assert entry(doc, "equality_of_treatment").value == "yes"
     assert entry(doc, "wage_protection").value == "yes"
+
+
+def test_present_tense_duty_is_binding_but_permission_alone_is_partial():
+    doc = make_document()
+    doc.clauses = [
+        labelled("art-3", "article", "De werkgever betaalt het loon maandelijks uit.", "wage_protection"),
+        labelled(
+            "art-4",
+            "article",
+            "Les travailleurs peuvent transférer leurs économies.",
+            "remittances_savings_transfer",
+        ),
+    ]
+    assert entry(doc, "wage_protection").value == "yes"
+    assert entry(doc, "remittances").value == "partial"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typer.testing import CliRunner
 
@@ -24,3 +25,48 @@ def test_official_pdfs_ingest_with_articles_and_labels(shared, store):
     report = article_recall(docs, shared / "labels" / "dev.jsonl")
     assert report.share >= 0.85, report.rows
     assert json.loads(json.dumps(report.rows))
+
+
+def _printed_margin_lines(pdf_path) -> set[str]:
+    """Text printed in the top and bottom 6 % of pages 2+: the running header and the folio."""
+    import pypdfium2 as pdfium
+
+    lines: set[str] = set()
+    pdf = pdfium.PdfDocument(str(pdf_path))
+    try:
+        for index in range(1, len(pdf)):
+            page = pdf[index]
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            for bottom, top in ((0.94 * height, height), (0, 0.06 * height)):
+                band = textpage.get_text_bounded(0, bottom, width, top)
+                lines.update(ln.strip() for ln in band.splitlines() if ln.strip())
+            textpage.close()
+            page.close()
+    finally:
+        pdf.close()
+    return lines
+
+
+def test_clause_texts_carry_no_running_headers_or_page_numbers(shared, shipped_model):
+    """Headers and folios printed in the margins do not leak into clauses: a header string occurs in the
+    clauses no more often than in the source text the PDF was typeset from."""
+    from pipeline.ingest import process
+
+    manifest = [
+        json.loads(line) for line in (shared / "corpus" / "pdfs" / "manifest.jsonl").read_text().splitlines()
+    ]
+    for entry in [e for e in manifest if e["layout"] == "official"][:8]:
+        pdf_path = shared / "corpus" / "pdfs" / entry["pdf"]
+        doc = process(pdf_path, shipped_model)
+        source = " ".join((shared / "corpus" / "texts" / entry["text"]).read_text(encoding="utf-8").split())
+        margins = _printed_margin_lines(pdf_path)
+        assert margins, pdf_path
+        for clause in doc.clauses:
+            for margin in margins:
+                if re.fullmatch(r"[-–\s]*\d+[-–\s]*", margin):
+                    assert not re.search(rf"(^| ){re.escape(margin)}$", clause.text), (clause.id, margin)
+        clause_text = " ".join(c.text for c in doc.clauses if c.parent is None)
+        for margin in margins:
+            if len(margin) > 20:
+                assert clause_text.count(margin) <= source.count(margin), (pdf_path.name, margin)
