@@ -141,7 +141,10 @@ def extract(
             for index in scanned:
                 page = _page(pdf, index, path)
                 try:
-                    result = _ocr_page(page, heights[index], lang)
+                    result = _ocr_page(page, widths[index], heights[index], lang)
+                except ocr.OcrError as exc:
+                    warnings.append(f"page {index + 1}: OCR failed, page left empty: {exc}")
+                    continue
                 finally:
                     page.close()
                 page_lines[index] = result.lines
@@ -187,10 +190,11 @@ def _languages_of(text: str) -> list[str]:
     return [language] if language else []
 
 
-def _ocr_page(page: pdfium.PdfPage, height: float, lang: str) -> ocr.OcrResult:
-    bitmap = page.render(scale=ocr.OCR_DPI / 72, grayscale=True)
+def _ocr_page(page: pdfium.PdfPage, width: float, height: float, lang: str) -> ocr.OcrResult:
+    scale = ocr.render_scale(width, height)
+    bitmap = page.render(scale=scale, grayscale=True)
     try:
         image = bitmap.to_pil()
     finally:
         bitmap.close()
-    return ocr.ocr_image(image, height, lang=lang)
+    return ocr.ocr_image(image, height, scale=scale, lang=lang)

@@ -21,6 +21,8 @@ from PIL import Image
 from .layout import Line
 
 OCR_DPI = 300
+MAX_PIXELS = 40_000_000
+"""Largest page image handed to tesseract (an A4 page at 300 dpi is 8.7 million pixels)."""
 TESSERACT_LANGS = {
     "en": "eng",
     "fr": "fra",
@@ -31,6 +33,10 @@ TESSERACT_LANGS = {
     "it": "ita",
     "ar": "ara",
 }
+
+
+class OcrError(RuntimeError):
+    """tesseract could not read a page (crash, timeout)."""
 
 
 @dataclass
@@ -64,27 +70,41 @@ def tesseract_languages(languages: list[str]) -> str:
     return "+".join(chosen) if chosen else "eng"
 
 
+def render_scale(width: float, height: float) -> float:
+    """Pixels per PDF point for OCR: :data:`OCR_DPI`, reduced so one page never exceeds :data:`MAX_PIXELS`."""
+    return min(OCR_DPI / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+
+
 def ocr_image(
-    image: Image.Image, page_height: float, *, lang: str = "eng", timeout: float = 180.0
+    image: Image.Image, page_height: float, *, scale: float, lang: str = "eng", timeout: float = 180.0
 ) -> OcrResult:
-    """OCR one page image rendered at :data:`OCR_DPI`; line boxes come back in PDF points."""
+    """OCR one page image rendered at ``scale`` pixels per point; line boxes come back in PDF points.
+
+    Raises :class:`OcrError` when tesseract fails or exceeds ``timeout`` seconds.
+    """
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
-    proc = subprocess.run(
-        ["tesseract", "stdin", "stdout", "-l", lang, "--psm", "3", "tsv"],
-        input=buffer.getvalue(),
-        capture_output=True,
-        env=env,
-        timeout=timeout,
-        check=True,
-    )
-    return _parse_tsv(proc.stdout.decode("utf-8", errors="replace"), page_height)
+    try:
+        proc = subprocess.run(
+            ["tesseract", "stdin", "stdout", "-l", lang, "--psm", "3", "tsv"],
+            input=buffer.getvalue(),
+            capture_output=True,
+            env=env,
+            timeout=timeout,
+            check=True,
+        )
+    except subprocess.TimeoutExpired:
+        raise OcrError(f"tesseract took longer than {timeout:.0f} s") from None
+    except subprocess.CalledProcessError as exc:
+        detail = exc.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no message"]
+        raise OcrError(f"tesseract failed ({detail[0]})") from None
+    return _parse_tsv(proc.stdout.decode("utf-8", errors="replace"), page_height, 1.0 / scale)
 
 
-def _parse_tsv(tsv: str, page_height: float) -> OcrResult:
+def _parse_tsv(tsv: str, page_height: float, points_per_pixel: float) -> OcrResult:
     """Group tesseract's word rows into lines (block, paragraph, line) with boxes in points."""
-    scale = 72.0 / OCR_DPI
+    scale = points_per_pixel
     words: dict[tuple[str, str, str], list[dict[str, str]]] = {}
     confidences: list[float] = []
     for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):

@@ -118,3 +118,22 @@ def test_missing_file_is_refused(tmp_path):
     with pytest.raises(BlamineError) as refused:
         extract(tmp_path / "nope.pdf")
     assert refused.value.code == E_NOT_FOUND
+
+
+def test_ocr_failure_leaves_the_page_empty_with_a_warning(monkeypatch):
+    def failing(*args, **kwargs):
+        raise ocr.OcrError("tesseract failed (simulated)")
+
+    monkeypatch.setattr(ocr, "available", lambda: True)
+    monkeypatch.setattr(ocr, "ocr_image", failing)
+    entry = next(e for e in corpus_index() if e["image_pages"])
+    doc = extract(corpus_pdf(entry["file"].removesuffix(".txt")))
+    assert [p.method for p in doc.pages if p.number in entry["image_pages"]] == ["empty"]
+    assert any("OCR failed" in w and "simulated" in w for w in doc.warnings)
+
+
+def test_huge_pages_are_rendered_for_ocr_within_the_pixel_budget():
+    a4 = ocr.render_scale(595, 842)
+    assert a4 == pytest.approx(300 / 72)
+    huge = ocr.render_scale(35000, 35000)
+    assert (35000 * huge) ** 2 <= ocr.MAX_PIXELS * 1.0001
