@@ -13,6 +13,8 @@ import statistics
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
+
 MARGIN_BAND = 0.12
 """Share of the page height at the top and at the bottom where running headers and footers live."""
 
@@ -122,15 +124,12 @@ def find_gutter(lines: list[Line], page_width: float) -> float | None:
     """
     if len(lines) < 8:
         return None
-    best: tuple[int, float] | None = None
-    x = 0.3 * page_width
-    while x <= 0.7 * page_width:
-        crossing = sum(1 for ln in lines if ln.x0 < x < ln.x1)
-        if best is None or crossing < best[0]:
-            best = (crossing, x)
-        x += 2.0
-    assert best is not None
-    crossing, gutter = best
+    x0 = np.array([ln.x0 for ln in lines])[:, None]
+    x1 = np.array([ln.x1 for ln in lines])[:, None]
+    candidates = np.arange(0.3 * page_width, 0.7 * page_width + 1e-9, 2.0)
+    crossings = ((x0 < candidates) & (candidates < x1)).sum(axis=0)
+    best = int(np.argmin(crossings))
+    crossing, gutter = int(crossings[best]), float(candidates[best])
     left = sum(1 for ln in lines if ln.x1 <= gutter)
     right = sum(1 for ln in lines if ln.x0 >= gutter)
     if crossing <= 0.1 * len(lines) and min(left, right) >= max(4, 0.25 * len(lines)):
