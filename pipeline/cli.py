@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +13,7 @@ import typer
 from . import store as store_module
 from .classify import load_model
 from .errors import BlamineError
+from .extract import ExtractOptions
 from .extract import extract as extract_pdf
 from .ingest import ingest as ingest_paths
 from .model import Document
@@ -25,6 +28,22 @@ StoreOption = Annotated[Path, typer.Option("--store", "-s", help="Store folder (
 ModelsOption = Annotated[
     Path | None, typer.Option("--models", help="Models folder or a model version folder (default: shipped).")
 ]
+
+
+PasswordOption = Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")]
+OcrLangOption = Annotated[
+    list[str] | None,
+    typer.Option("--ocr-lang", help="OCR language (ISO 639-1: en, fr, nl, de, es, pt, ar), repeatable."),
+]
+OcrJobsOption = Annotated[int, typer.Option(help="Pages OCRed in parallel (0 = one per CPU core).")]
+
+
+def _extract_options(password: str | None, ocr_lang: list[str] | None, ocr_jobs: int) -> ExtractOptions:
+    return ExtractOptions(
+        password=password,
+        ocr_languages=tuple(ocr_lang) if ocr_lang else None,
+        ocr_jobs=ocr_jobs if ocr_jobs > 0 else (os.cpu_count() or 1),
+    )
 
 
 def _fail(exc: BlamineError) -> None:
@@ -54,17 +73,16 @@ def ingest(
     paths: Annotated[list[Path], typer.Argument(help="PDF files or folders (searched recursively).")],
     store: StoreOption = store_module.DEFAULT_STORE,
     models: ModelsOption = None,
-    password: Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")] = None,
-    ocr_lang: Annotated[
-        list[str] | None, typer.Option("--ocr-lang", help="OCR language (ISO 639-1), repeatable.")
-    ] = None,
+    password: PasswordOption = None,
+    ocr_lang: OcrLangOption = None,
+    ocr_jobs: OcrJobsOption = 0,
 ) -> None:
     """Extract, segment, classify and score agreement PDFs; write STORE/documents/<doc_id>.json."""
     try:
         model = load_model(models)
     except BlamineError as exc:
         _fail(exc)
-    results = ingest_paths(paths, store, model, password=password, ocr_languages=ocr_lang)
+    results = ingest_paths(paths, store, model, _extract_options(password, ocr_lang, ocr_jobs))
     if not results:
         typer.echo(f"ERROR {' '.join(map(str, paths))}: no PDF files found [E_NOT_FOUND]", err=True)
         raise typer.Exit(code=1)
@@ -100,14 +118,16 @@ def ingest(
 def extract(
     pdf: Annotated[Path, typer.Argument(help="A PDF file.")],
     format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
-    password: Annotated[str | None, typer.Option(help="Password for encrypted PDFs.")] = None,
+    password: PasswordOption = None,
+    ocr_lang: OcrLangOption = None,
+    ocr_jobs: OcrJobsOption = 0,
 ) -> None:
     """Print the extracted text of a PDF (for checking extraction), or its pages as JSON."""
     if format not in ("text", "json"):
         typer.echo(f"ERROR --format: expected text or json, got {format!r}", err=True)
         raise typer.Exit(code=2)
     try:
-        doc = extract_pdf(pdf, password=password)
+        doc = extract_pdf(pdf, **asdict(_extract_options(password, ocr_lang, ocr_jobs)))
     except BlamineError as exc:
         _fail(exc)
     if format == "text":
@@ -171,6 +191,28 @@ def evaluate_articles(
             f"{row['found']:>4}/{row['gold_articles']:<4}  {missing}"
         )
     typer.echo(f"share of gold articles found: {report.found}/{report.total} = {report.share:.3f}")
+
+
+@app.command("evaluate-extraction")
+def evaluate_extraction(
+    manifest: Annotated[
+        Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
+    ],
+    layout: Annotated[list[str] | None, typer.Option(help="Only these layouts (repeatable).")] = None,
+    ocr_jobs: OcrJobsOption = 0,
+) -> None:
+    """Word-sequence similarity of extracted text with the reference texts, per PDF and median per layout."""
+    from .evaluate import extraction_quality
+
+    options = asdict(_extract_options(None, None, ocr_jobs))
+    report = extraction_quality(manifest, lambda pdf: extract_pdf(pdf, **options).text, layouts=layout)
+    typer.echo(f"{'pdf':64} {'layout':8} {'similarity':>10} {'seconds':>8}")
+    for row in report.rows:
+        typer.echo(
+            f"{str(row['pdf'])[:64]:64} {row['layout']:8} {row['similarity']:>10.4f} {row['seconds']:>8.2f}"
+        )
+    for name in sorted({str(r["layout"]) for r in report.rows}):
+        typer.echo(f"median {name}: {report.median(name):.4f}")
 
 
 @app.command()

@@ -1,4 +1,7 @@
-"""Quality figures for segmentation against gold clause annotations (format of ``../shared/labels``).
+"""Quality figures: extracted text against reference texts, and segmentation against gold annotations.
+
+``extraction_quality``: word-sequence similarity (after NFKC, lower-casing and dropping punctuation) of each
+PDF's extracted text with the text it was typeset from; editorial ``[[...]]`` lines are excluded.
 
 ``article_recall``: of the article numbers the gold marks (articles, their paragraphs, annex articles), the
 share that came out as article clauses of the ingested document, matched by number and by being inside an
@@ -7,8 +10,13 @@ annex or not. Gold documents are matched to stored ones by file stem (``X.txt`` 
 
 from __future__ import annotations
 
+import difflib
 import json
-from collections.abc import Iterable
+import re
+import statistics
+import time
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +71,57 @@ def article_recall(docs: Iterable[Document], gold_path: Path) -> ArticleRecall:
                 "gold_articles": len(gold[stem]),
                 "found": found,
                 "missing": sorted(f"{a}{' (annex)' if annex else ''}" for a, annex in gold[stem] - ours),
+            }
+        )
+    return report
+
+
+EDITORIAL_LINE = re.compile(r"(?m)^\[\[.*\]\]$")
+
+
+def words(text: str) -> list[str]:
+    """Normalised word sequence for comparing texts: NFKC, lower case, word characters only."""
+    return re.findall(r"\w+", unicodedata.normalize("NFKC", text).lower())
+
+
+def similarity(extracted: str, reference: str) -> float:
+    """Word-sequence similarity in [0, 1] (difflib ratio over normalised words)."""
+    a, b = words(extracted), words(EDITORIAL_LINE.sub("", reference))
+    if not a and not b:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, b, autojunk=False).ratio()
+
+
+@dataclass
+class ExtractionQuality:
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def median(self, layout: str) -> float | None:
+        scores = [float(r["similarity"]) for r in self.rows if r["layout"] == layout]  # type: ignore[arg-type]
+        return statistics.median(scores) if scores else None
+
+
+def extraction_quality(
+    manifest: Path, extract_text: Callable[[Path], str], *, layouts: Iterable[str] | None = None
+) -> ExtractionQuality:
+    """Similarity of ``extract_text(pdf)`` to the reference text for every PDF listed in ``manifest``
+    (JSONL with ``pdf``, ``text``, ``layout``; texts in ``../texts`` beside the PDFs' folder)."""
+    wanted = set(layouts) if layouts else None
+    texts_dir = manifest.parent.parent / "texts"
+    report = ExtractionQuality()
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if wanted is not None and entry["layout"] not in wanted:
+            continue
+        reference = (texts_dir / entry["text"]).read_text(encoding="utf-8")
+        started = time.perf_counter()
+        extracted = extract_text(manifest.parent / entry["pdf"])
+        report.rows.append(
+            {
+                "pdf": entry["pdf"],
+                "layout": entry["layout"],
+                "similarity": round(similarity(extracted, reference), 4),
+                "seconds": round(time.perf_counter() - started, 2),
             }
         )
     return report

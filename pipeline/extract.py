@@ -9,11 +9,15 @@ removal need (see :mod:`pipeline.layout`). Pages without a usable text layer are
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from joblib import Parallel, delayed
 
 from . import ocr
 from .errors import E_DAMAGED, E_EMPTY, E_ENCRYPTED, E_NO_PAGES, E_NOT_FOUND, E_NOT_PDF, BlamineError
@@ -26,6 +30,9 @@ DEFAULT_OCR_LANGUAGES = ("en", "fr", "de", "nl")
 
 MIN_TEXT_CHARS = 20
 """A page whose text layer has fewer visible characters than this counts as having no text layer."""
+
+MAX_UNREADABLE_SHARE = 0.3
+"""A text layer with more unreadable characters than this (see :func:`unreadable_share`) is OCRed."""
 
 
 def file_sha256(path: Path) -> str:
@@ -84,9 +91,72 @@ def text_layer_lines(page: pdfium.PdfPage) -> list[Line]:
         textpage.close()
 
 
-def has_images(page: pdfium.PdfPage) -> bool:
-    """Whether the page draws at least one image (a scan, or a rendered page)."""
-    return any(True for _ in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2))
+def has_drawing(page: pdfium.PdfPage) -> bool:
+    """Whether the page draws images or vector paths (a scan, or text drawn as curves)."""
+    kinds = [pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH]
+    return any(True for _ in page.get_objects(filter=kinds, max_depth=2))
+
+
+def unreadable_share(lines: list[Line]) -> float:
+    """Share of a text layer's characters that cannot be real text.
+
+    Fonts without a Unicode map come out as replacement or private-use characters, control codes, or
+    ``(cid:NN)`` runs; a font whose bytes are another encoding (GBK read as Latin-1) comes out as a wall of
+    Latin-1 symbols and accented capitals. Such a layer is read by OCR instead.
+    """
+    text = "".join(ln.text for ln in lines).replace(" ", "")
+    if not text:
+        return 0.0
+    bad = len(re.findall(r"\(cid:\d+\)", text)) * 8
+    for char in text:
+        code = ord(char)
+        if (
+            char in "\ufffd\uffff"
+            or 0xE000 <= code <= 0xF8FF
+            or unicodedata.category(char) in ("Cc", "Co", "Cs")
+        ):
+            bad += 1
+        elif 0x80 <= code <= 0xBF or 0xC0 <= code <= 0xDE:
+            bad += 0.5  # Latin-1 symbols and capitals: a few are normal, a wall of them is mojibake
+    return min(1.0, bad / len(text))
+
+
+@dataclass(frozen=True)
+class ExtractOptions:
+    """How to read PDFs: the arguments of :func:`extract`, bundled for callers that pass them along."""
+
+    password: str | None = None
+    ocr_languages: tuple[str, ...] | None = None
+    ocr_jobs: int = 1
+    max_ocr_pages: int | None = None
+
+
+@dataclass
+class _PageScan:
+    """What the text layer of one page gave, and whether the page must be OCRed instead."""
+
+    lines: list[Line]
+    width: float
+    height: float
+    method: PageMethod
+    needs_ocr: bool = False
+    reason: str = ""
+
+
+def _scan_page(page: pdfium.PdfPage) -> _PageScan:
+    """Route one page: keep a usable text layer, send a missing or unreadable one to OCR."""
+    width, height = page.get_size()
+    lines = text_layer_lines(page)
+    visible = sum(len(ln.text.replace(" ", "")) for ln in lines)
+    if visible >= MIN_TEXT_CHARS and unreadable_share(lines) > MAX_UNREADABLE_SHARE:
+        return _PageScan(
+            [], width, height, "empty", True, "text layer unreadable (fonts without Unicode map)"
+        )
+    if visible >= MIN_TEXT_CHARS:
+        return _PageScan(lines, width, height, "text")
+    if has_drawing(page):
+        return _PageScan([], width, height, "empty", True, "no text layer")
+    return _PageScan(lines, width, height, "text" if lines else "empty")
 
 
 def extract(
@@ -94,79 +164,46 @@ def extract(
     *,
     password: str | None = None,
     ocr_languages: Sequence[str] | None = None,
+    ocr_jobs: int = 1,
+    max_ocr_pages: int | None = None,
 ) -> Document:
     """Read a PDF into a :class:`Document`: source facts, pages with their method, and the clean text.
 
-    Pages whose text layer is (nearly) empty but which show an image are OCRed. ``ocr_languages`` (ISO
-    639-1 codes) choose tesseract's language packs; by default the language of the document's text pages
-    when there are any, else :data:`DEFAULT_OCR_LANGUAGES`.
+    Pages whose text layer is missing or unreadable are OCRed (``ocr_jobs`` pages at a time, at most
+    ``max_ocr_pages`` per document; the rest are left empty with a warning). ``ocr_languages`` (ISO 639-1
+    codes) choose tesseract's language packs; by default the language of the document's text pages, or
+    else the language detected on the first OCRed page.
     """
     path = Path(path)
     pdf = open_pdf(path, password)
-    warnings: list[str] = []
     try:
-        page_lines: list[list[Line]] = []
-        methods: list[PageMethod] = []
-        widths: list[float] = []
-        heights: list[float] = []
-        scanned: list[int] = []
+        scans = []
         for index in range(len(pdf)):
             page = _page(pdf, index, path)
             try:
-                width, height = page.get_size()
-                lines = text_layer_lines(page)
-                if sum(len(ln.text.replace(" ", "")) for ln in lines) >= MIN_TEXT_CHARS:
-                    methods.append("text")
-                elif has_images(page):
-                    methods.append("empty")
-                    scanned.append(index)
-                    lines = []
-                else:
-                    methods.append("text" if lines else "empty")
+                scans.append(_scan_page(page))
             finally:
                 page.close()
-            page_lines.append(lines)
-            widths.append(width)
-            heights.append(height)
-        confidences: list[float | None] = [None] * len(page_lines)
-        if scanned and not ocr.available():
-            warnings.append(
-                f"pages {', '.join(str(i + 1) for i in scanned)}: no text layer and tesseract is not"
-                " installed (scripts/install-system-deps.sh); left empty"
-            )
-        elif scanned:
-            known_text = "\n".join(ln.text for lines in page_lines for ln in lines)
-            languages = list(ocr_languages or _languages_of(known_text) or DEFAULT_OCR_LANGUAGES)
-            lang = ocr.tesseract_languages(languages)
-            for index in scanned:
-                page = _page(pdf, index, path)
-                try:
-                    result = _ocr_page(page, widths[index], heights[index], lang)
-                except ocr.OcrError as exc:
-                    warnings.append(f"page {index + 1}: OCR failed, page left empty: {exc}")
-                    continue
-                finally:
-                    page.close()
-                page_lines[index] = result.lines
-                methods[index] = "ocr" if result.lines else "empty"
-                confidences[index] = result.confidence
     finally:
         pdf.close()
+    warnings: list[str] = []
+    confidences = _ocr_scanned_pages(path, password, scans, ocr_languages, ocr_jobs, max_ocr_pages, warnings)
 
-    cleaned = drop_running_lines(page_lines, heights)
-    texts = [lines_to_text(reading_order(lines, width)) for lines, width in zip(cleaned, widths, strict=True)]
+    kept, removed = drop_running_lines([s.lines for s in scans], [s.height for s in scans])
+    texts = [lines_to_text(reading_order(lines, s.width)) for lines, s in zip(kept, scans, strict=True)]
     text, spans = join_pages(texts)
     pages = [
         Page(
             number=number,
-            method=method,
+            method=scan.method,
             chars=len(page_text),
             char_start=start,
             char_end=end,
             ocr_confidence=confidence,
+            removed=page_removed,
         )
-        for number, (method, confidence, page_text, (start, end)) in enumerate(
-            zip(methods, confidences, texts, spans, strict=True), start=1
+        for number, (scan, confidence, page_text, (start, end), page_removed) in enumerate(
+            zip(scans, confidences, texts, spans, removed, strict=True), start=1
         )
     ]
     sha = file_sha256(path)
@@ -176,6 +213,102 @@ def extract(
     if not text.strip():
         warnings.append("no text could be extracted from any page")
     return Document(doc_id=doc_id_for(sha), source=source, text=text, pages=pages, warnings=warnings)
+
+
+def _ocr_scanned_pages(
+    path: Path,
+    password: str | None,
+    scans: list[_PageScan],
+    ocr_languages: Sequence[str] | None,
+    jobs: int,
+    max_pages: int | None,
+    warnings: list[str],
+) -> list[float | None]:
+    """OCR the pages routed to OCR, in place; returns each page's OCR confidence (None if not OCRed)."""
+    confidences: list[float | None] = [None] * len(scans)
+    todo = [i for i, scan in enumerate(scans) if scan.needs_ocr]
+    if not todo:
+        return confidences
+    for index in todo:
+        if scans[index].reason != "no text layer":
+            warnings.append(f"page {index + 1}: {scans[index].reason}; read by OCR instead")
+    if not ocr.available():
+        warnings.append(
+            f"pages {_page_list(todo)}: need OCR but tesseract is not installed (run"
+            " scripts/install-system-deps.sh, or apt-get install tesseract-ocr); left empty"
+        )
+        return confidences
+    if max_pages is not None and len(todo) > max_pages:
+        warnings.append(
+            f"pages {_page_list(todo[max_pages:])}: over the OCR limit of {max_pages} pages; left empty"
+        )
+        todo = todo[:max_pages]
+    languages = list(ocr_languages or _languages_of("\n".join(ln.text for s in scans for ln in s.lines)))
+    if not languages:
+        # Nothing to detect the language from: read the first page with the common languages, then the
+        # rest in the language that page turns out to be in.
+        first = _ocr_one(path, password, todo[0], ocr.tesseract_languages(list(DEFAULT_OCR_LANGUAGES)))
+        _apply_ocr(scans, confidences, todo[0], first, warnings)
+        languages = _languages_of(" ".join(ln.text for ln in scans[todo[0]].lines)) or list(
+            DEFAULT_OCR_LANGUAGES
+        )
+        todo = todo[1:]
+    lang = ocr.tesseract_languages(languages)
+    if jobs > 1 and len(todo) > 1:
+        results = Parallel(n_jobs=jobs, backend="loky")(
+            delayed(_ocr_one)(path, password, index, lang) for index in todo
+        )
+    else:
+        results = [_ocr_one(path, password, index, lang) for index in todo]
+    for index, result in zip(todo, results, strict=True):
+        _apply_ocr(scans, confidences, index, result, warnings)
+    return confidences
+
+
+def _apply_ocr(
+    scans: list[_PageScan],
+    confidences: list[float | None],
+    index: int,
+    result: ocr.OcrResult | str,
+    warnings: list[str],
+) -> None:
+    if isinstance(result, str):
+        warnings.append(f"page {index + 1}: OCR failed, page left empty: {result}")
+        return
+    scan = scans[index]
+    scan.lines, scan.width, scan.height = result.lines, result.width, result.height
+    scan.method = "ocr" if result.lines else "empty"
+    confidences[index] = result.confidence
+    if result.rotation:
+        warnings.append(f"page {index + 1}: scanned turned by {result.rotation}°; read upright")
+
+
+def _ocr_one(path: Path, password: str | None, index: int, lang: str) -> ocr.OcrResult | str:
+    """OCR page ``index`` (opens the PDF itself, so it can run in a worker process); an error message on
+    failure."""
+    pdf = pdfium.PdfDocument(str(path), password=password)
+    try:
+        page = pdf[index]
+        try:
+            width, height = page.get_size()
+            scale = ocr.render_scale(width, height)
+            bitmap = page.render(scale=scale, grayscale=True)
+            try:
+                image = bitmap.to_pil()
+            finally:
+                bitmap.close()
+        finally:
+            page.close()
+    finally:
+        pdf.close()
+    try:
+        return ocr.ocr_image(image, scale=scale, lang=lang)
+    except ocr.OcrError as exc:
+        return str(exc)
+
+
+def _page_list(indices: list[int]) -> str:
+    return ", ".join(str(i + 1) for i in indices)
 
 
 def _page(pdf: pdfium.PdfDocument, index: int, path: Path) -> pdfium.PdfPage:
@@ -188,13 +321,3 @@ def _page(pdf: pdfium.PdfDocument, index: int, path: Path) -> pdfium.PdfPage:
 def _languages_of(text: str) -> list[str]:
     language = detect_language(text)
     return [language] if language else []
-
-
-def _ocr_page(page: pdfium.PdfPage, width: float, height: float, lang: str) -> ocr.OcrResult:
-    scale = ocr.render_scale(width, height)
-    bitmap = page.render(scale=scale, grayscale=True)
-    try:
-        image = bitmap.to_pil()
-    finally:
-        bitmap.close()
-    return ocr.ocr_image(image, height, scale=scale, lang=lang)

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .classify import ClauseClassifier, classify
 from .errors import E_INTERNAL, E_NOT_FOUND, BlamineError
-from .extract import extract
+from .extract import ExtractOptions, extract
 from .metadata import extract_metadata
 from .model import Document
 from .scorecard import score
@@ -52,15 +52,9 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique)
 
 
-def process(
-    path: str | Path,
-    model: ClauseClassifier,
-    *,
-    password: str | None = None,
-    ocr_languages: Sequence[str] | None = None,
-) -> Document:
+def process(path: str | Path, model: ClauseClassifier, options: ExtractOptions | None = None) -> Document:
     """Run the whole pipeline on one PDF and return the finished document (not yet stored)."""
-    doc = extract(path, password=password, ocr_languages=ocr_languages)
+    doc = extract(path, **asdict(options or ExtractOptions()))
     segment(doc)
     title = next((c.text for c in doc.clauses if c.kind == "title"), None)
     doc.metadata = extract_metadata(doc.text, title=title)
@@ -72,9 +66,7 @@ def ingest(
     paths: Iterable[str | Path],
     store: Path,
     model: ClauseClassifier,
-    *,
-    password: str | None = None,
-    ocr_languages: Sequence[str] | None = None,
+    options: ExtractOptions | None = None,
 ) -> list[FileResult]:
     """Process and store every PDF under ``paths``; failures become ``FileResult(ok=False)`` entries."""
     results = []
@@ -83,7 +75,7 @@ def ingest(
         try:
             if not path.exists():
                 raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
-            doc = process(path, model, password=password, ocr_languages=ocr_languages)
+            doc = process(path, model, options)
             save(doc, store)
             results.append(
                 FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started, document=doc)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import statistics
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ MARGIN_BAND = 0.12
 PARAGRAPH_GAP = 1.45
 """A line pitch this many times the page's usual pitch marks a paragraph break."""
 
+_HYPHENATED = re.compile(r"[^\W\d_]{2}-$")
 _PAGE_NUMBER = re.compile(
     r"^[\W_]*(?:(?:page|p\.|seite|pagina|página|bladzijde|blz\.)\s*)?"
     r"(?:\d{1,4}|[ivxlc]{1,7})(?:\s*(?:/|of|sur|de|van|von|di)\s*\d{1,4})?[\W_]*$",
@@ -72,7 +74,18 @@ def merge_pieces(pieces: list[Line]) -> list[Line]:
             )
         else:
             lines.append(piece)
-    return [Line(ln.x0, ln.y0, ln.x1, ln.y1, " ".join(ln.text.split())) for ln in lines if ln.text.strip()]
+    return [Line(ln.x0, ln.y0, ln.x1, ln.y1, normalise_text(ln.text)) for ln in lines if ln.text.strip()]
+
+
+def normalise_text(text: str) -> str:
+    """NFKC (ligatures such as "ﬁ", full-width and presentation forms), collapsed spaces, and doubled
+    fake-bold glyphs ("AArrttiiccllee" → "Article") undone when most words of the line show them."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    words = text.split(" ")
+    doubled = [w for w in words if len(w) >= 4 and len(w) % 2 == 0 and w[0::2] == w[1::2]]
+    if words and len(doubled) >= 0.6 * len(words):
+        text = " ".join(w[0::2] if w in doubled else w for w in words)
+    return text
 
 
 def in_margin(line: Line, page_height: float) -> bool:
@@ -91,29 +104,30 @@ def _margin_key(line: Line) -> tuple[str, int, int]:
     return (re.sub(r"\s+", " ", text).strip(), round(line.height), round(line.y0 / 4))
 
 
-def drop_running_lines(pages: list[list[Line]], heights: list[float]) -> list[list[Line]]:
+def drop_running_lines(
+    pages: list[list[Line]], heights: list[float]
+) -> tuple[list[list[Line]], list[list[str]]]:
     """Remove page numbers and headers/footers repeated on at least half of the pages (and at least two).
 
-    A title on page 1 survives even when the running header repeats its words, because the header is
-    printed in a different size.
+    Returns the kept lines per page and, for provenance, the removed lines' texts per page. A title on
+    page 1 survives even when the running header repeats its words, because the header is printed in a
+    different size.
     """
     counts: Counter[tuple[str, int, int]] = Counter()
     for lines, height in zip(pages, heights, strict=True):
         counts.update({_margin_key(ln) for ln in lines if in_margin(ln, height)})
     threshold = max(2, (len(pages) + 1) // 2)
     repeated = {key for key, n in counts.items() if n >= threshold}
-    cleaned = []
+    kept: list[list[Line]] = []
+    removed: list[list[str]] = []
     for lines, height in zip(pages, heights, strict=True):
-        cleaned.append(
-            [
-                ln
-                for ln in lines
-                if not (
-                    in_margin(ln, height) and (_PAGE_NUMBER.match(ln.text) or _margin_key(ln) in repeated)
-                )
-            ]
-        )
-    return cleaned
+        page_kept, page_removed = [], []
+        for ln in lines:
+            running = in_margin(ln, height) and (_PAGE_NUMBER.match(ln.text) or _margin_key(ln) in repeated)
+            (page_removed if running else page_kept).append(ln.text if running else ln)
+        kept.append(page_kept)
+        removed.append(page_removed)
+    return kept, removed
 
 
 def find_gutter(lines: list[Line], page_width: float) -> float | None:
@@ -162,7 +176,11 @@ def reading_order(lines: list[Line], page_width: float) -> list[Line]:
 
 
 def lines_to_text(lines: list[Line]) -> str:
-    """Join ordered lines with newlines, and with a blank line where the vertical gap says 'new paragraph'."""
+    """Join ordered lines with newlines, and with a blank line where the vertical gap says 'new paragraph'.
+
+    A word hyphenated across a line break inside a paragraph is rejoined ("recruit-" + "ment" →
+    "recruitment"); a compound broken at its own hyphen keeps it ("main-" + "d'oeuvre" → "main-d'oeuvre").
+    """
     if not lines:
         return ""
     pitches = [
@@ -177,8 +195,15 @@ def lines_to_text(lines: list[Line]) -> str:
         new_paragraph = prev.column != cur.column and -1 in (prev.column, cur.column)
         if usual is not None and prev.column == cur.column and pitch > PARAGRAPH_GAP * usual:
             new_paragraph = True
+        text = cur.text
+        if not new_paragraph and _HYPHENATED.search(parts[-1]) and text[:1].islower():
+            first, _, rest = text.partition(" ")
+            parts[-1] = parts[-1][:-1] + first if not re.search(r"['’\-]", first) else parts[-1] + first
+            if not rest:
+                continue
+            text = rest
         parts.append("\n\n" if new_paragraph else "\n")
-        parts.append(cur.text)
+        parts.append(text)
     return "".join(parts)
 
 

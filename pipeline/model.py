@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 """Semantic version of the JSON document format. Readers refuse a newer major version."""
 
 PageMethod = Literal["text", "ocr", "empty"]
@@ -58,6 +58,8 @@ class Page:
     char_start: int
     char_end: int
     ocr_confidence: float | None = None
+    removed: list[str] = field(default_factory=list)
+    """Running headers, footers and page numbers dropped from this page (kept for provenance)."""
 
 
 @dataclass

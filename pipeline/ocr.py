@@ -12,6 +12,7 @@ import csv
 import functools
 import io
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -21,6 +22,9 @@ from PIL import Image
 from .layout import Line
 
 OCR_DPI = 300
+RETRY_CONFIDENCE = 60.0
+"""Below this mean word confidence a reading is retried after orientation detection."""
+MIN_ORIENTATION_CONFIDENCE = 2.0
 MAX_PIXELS = 40_000_000
 """Largest page image handed to tesseract (an A4 page at 300 dpi is 8.7 million pixels)."""
 TESSERACT_LANGS = {
@@ -41,10 +45,14 @@ class OcrError(RuntimeError):
 
 @dataclass
 class OcrResult:
-    """Positioned lines in PDF points, and the mean word confidence (0–100)."""
+    """Positioned lines in PDF points of the upright page, the mean word confidence (0–100), the upright
+    page's size and the clockwise rotation that was applied to read it."""
 
     lines: list[Line]
     confidence: float | None
+    width: float
+    height: float
+    rotation: int = 0
 
 
 @functools.cache
@@ -75,19 +83,33 @@ def render_scale(width: float, height: float) -> float:
     return min(OCR_DPI / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
 
 
-def ocr_image(
-    image: Image.Image, page_height: float, *, scale: float, lang: str = "eng", timeout: float = 180.0
-) -> OcrResult:
+def ocr_image(image: Image.Image, *, scale: float, lang: str = "eng", timeout: float = 180.0) -> OcrResult:
     """OCR one page image rendered at ``scale`` pixels per point; line boxes come back in PDF points.
 
-    Raises :class:`OcrError` when tesseract fails or exceeds ``timeout`` seconds.
+    An upright page is read once. When that reading is poor (mean word confidence below
+    :data:`RETRY_CONFIDENCE`), tesseract's orientation detection decides whether the page is turned by
+    90/180/270° (scans fed sideways, or pages without a /Rotate entry); the image is turned upright and read
+    again, and the better reading is kept. Raises :class:`OcrError` when tesseract fails or times out.
     """
+    result = _recognise(image, scale, lang, timeout)
+    if result.confidence is not None and result.confidence >= RETRY_CONFIDENCE:
+        return result
+    rotation = _orientation(image, scale, timeout)
+    if not rotation:
+        return result
+    turned = _recognise(image.rotate(-rotation, expand=True), scale, lang, timeout)
+    turned.rotation = rotation
+    return turned if (turned.confidence or 0) > (result.confidence or 0) else result
+
+
+def _tesseract(image: Image.Image, args: list[str], scale: float, timeout: float) -> str:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     env = {**os.environ, "OMP_THREAD_LIMIT": "1"}
+    dpi = str(max(70, round(scale * 72)))
     try:
         proc = subprocess.run(
-            ["tesseract", "stdin", "stdout", "-l", lang, "--psm", "3", "tsv"],
+            ["tesseract", "stdin", "stdout", "--dpi", dpi, *args],
             input=buffer.getvalue(),
             capture_output=True,
             env=env,
@@ -99,10 +121,29 @@ def ocr_image(
     except subprocess.CalledProcessError as exc:
         detail = exc.stderr.decode("utf-8", errors="replace").strip().splitlines()[-1:] or ["no message"]
         raise OcrError(f"tesseract failed ({detail[0]})") from None
-    return _parse_tsv(proc.stdout.decode("utf-8", errors="replace"), page_height, 1.0 / scale)
+    return proc.stdout.decode("utf-8", errors="replace")
 
 
-def _parse_tsv(tsv: str, page_height: float, points_per_pixel: float) -> OcrResult:
+def _recognise(image: Image.Image, scale: float, lang: str, timeout: float) -> OcrResult:
+    tsv = _tesseract(image, ["-l", lang, "--psm", "3", "tsv"], scale, timeout)
+    return _parse_tsv(tsv, image.height / scale, 1.0 / scale, image.width / scale)
+
+
+def _orientation(image: Image.Image, scale: float, timeout: float) -> int:
+    """Clockwise degrees that turn the page upright, per tesseract's orientation detection (0 if unsure)."""
+    if "osd" not in installed_languages():
+        return 0
+    try:
+        report = _tesseract(image, ["--psm", "0"], scale, timeout)
+    except OcrError:
+        return 0  # too little text to tell
+    found = dict(re.findall(r"^([A-Za-z ]+):\s*([\d.]+)", report, flags=re.MULTILINE))
+    if float(found.get("Orientation confidence", 0)) < MIN_ORIENTATION_CONFIDENCE:
+        return 0
+    return int(float(found.get("Rotate", 0))) % 360
+
+
+def _parse_tsv(tsv: str, page_height: float, points_per_pixel: float, page_width: float) -> OcrResult:
     """Group tesseract's word rows into lines (block, paragraph, line) with boxes in points."""
     scale = points_per_pixel
     words: dict[tuple[str, str, str], list[dict[str, str]]] = {}
@@ -124,4 +165,4 @@ def _parse_tsv(tsv: str, page_height: float, points_per_pixel: float) -> OcrResu
             Line(left * scale, page_height - bottom * scale, right * scale, page_height - top * scale, text)
         )
     confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
-    return OcrResult(lines, confidence)
+    return OcrResult(lines, confidence, page_width, page_height)
