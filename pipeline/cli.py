@@ -16,6 +16,7 @@ from .errors import BlamineError
 from .extract import ExtractOptions
 from .extract import extract as extract_pdf
 from .ingest import ingest as ingest_paths
+from .isolation import Limits, extract_isolated
 from .model import Document
 
 app = typer.Typer(
@@ -36,6 +37,8 @@ OcrLangOption = Annotated[
     typer.Option("--ocr-lang", help="OCR language (ISO 639-1: en, fr, nl, de, es, pt, ar), repeatable."),
 ]
 OcrJobsOption = Annotated[int, typer.Option(help="Pages OCRed in parallel (0 = one per CPU core).")]
+TimeoutOption = Annotated[float, typer.Option(help="Seconds one file may take before it is abandoned.")]
+MemoryOption = Annotated[int, typer.Option(help="MB of memory one file may use (0 = no limit).")]
 
 
 def _extract_options(password: str | None, ocr_lang: list[str] | None, ocr_jobs: int) -> ExtractOptions:
@@ -76,13 +79,16 @@ def ingest(
     password: PasswordOption = None,
     ocr_lang: OcrLangOption = None,
     ocr_jobs: OcrJobsOption = 0,
+    timeout_per_file: TimeoutOption = Limits.timeout,
+    max_memory_per_file: MemoryOption = Limits.max_memory_mb or 0,
 ) -> None:
     """Extract, segment, classify and score agreement PDFs; write STORE/documents/<doc_id>.json."""
     try:
         model = load_model(models)
     except BlamineError as exc:
         _fail(exc)
-    results = ingest_paths(paths, store, model, _extract_options(password, ocr_lang, ocr_jobs))
+    limits = Limits(timeout=timeout_per_file, max_memory_mb=max_memory_per_file or None)
+    results = ingest_paths(paths, store, model, _extract_options(password, ocr_lang, ocr_jobs), limits)
     if not results:
         typer.echo(f"ERROR {' '.join(map(str, paths))}: no PDF files found [E_NOT_FOUND]", err=True)
         raise typer.Exit(code=1)
@@ -121,13 +127,16 @@ def extract(
     password: PasswordOption = None,
     ocr_lang: OcrLangOption = None,
     ocr_jobs: OcrJobsOption = 0,
+    timeout: TimeoutOption = Limits.timeout,
+    max_memory: MemoryOption = Limits.max_memory_mb or 0,
 ) -> None:
     """Print the extracted text of a PDF (for checking extraction), or its pages as JSON."""
     if format not in ("text", "json"):
         typer.echo(f"ERROR --format: expected text or json, got {format!r}", err=True)
         raise typer.Exit(code=2)
     try:
-        doc = extract_pdf(pdf, **asdict(_extract_options(password, ocr_lang, ocr_jobs)))
+        limits = Limits(timeout=timeout, max_memory_mb=max_memory or None)
+        doc = extract_isolated(pdf, _extract_options(password, ocr_lang, ocr_jobs), limits)
     except BlamineError as exc:
         _fail(exc)
     if format == "text":

@@ -6,14 +6,16 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .classify import ClauseClassifier, classify
-from .errors import E_INTERNAL, E_NOT_FOUND, BlamineError
-from .extract import ExtractOptions, extract
+from .errors import E_INTERNAL, E_NOT_FOUND, E_SIDECAR, BlamineError
+from .extract import ExtractOptions
+from .isolation import Limits, extract_isolated
 from .metadata import extract_metadata
 from .model import Document
 from .scorecard import score
@@ -52,9 +54,44 @@ def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
     return list(unique)
 
 
-def process(path: str | Path, model: ClauseClassifier, options: ExtractOptions | None = None) -> Document:
-    """Run the whole pipeline on one PDF and return the finished document (not yet stored)."""
-    doc = extract(path, **asdict(options or ExtractOptions()))
+SIDECAR_SUFFIX = ".blamine.json"
+"""``agreement.pdf.blamine.json`` beside a PDF holds per-file settings: ``password``, ``ocr_languages``."""
+
+
+def file_options(path: Path, options: ExtractOptions | None = None) -> ExtractOptions:
+    """``options`` with the per-file settings of the PDF's sidecar file, when there is one."""
+    options = options or ExtractOptions()
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if not sidecar.is_file():
+        return options
+    try:
+        settings = json.loads(sidecar.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BlamineError(sidecar, f"unreadable sidecar ({exc})", E_SIDECAR) from None
+    if not isinstance(settings, dict):
+        raise BlamineError(sidecar, "sidecar must hold a JSON object", E_SIDECAR)
+    unknown = set(settings) - {"password", "ocr_languages"}
+    if unknown:
+        raise BlamineError(sidecar, f"unknown sidecar settings: {sorted(unknown)}", E_SIDECAR)
+    languages = settings.get("ocr_languages")
+    return replace(
+        options,
+        password=settings.get("password", options.password),
+        ocr_languages=tuple(languages) if languages else options.ocr_languages,
+    )
+
+
+def process(
+    path: str | Path,
+    model: ClauseClassifier,
+    options: ExtractOptions | None = None,
+    limits: Limits | None = None,
+) -> Document:
+    """Run the whole pipeline on one PDF and return the finished document (not yet stored).
+
+    Extraction, the stage that meets hostile input, runs in a worker process under ``limits``.
+    """
+    doc = extract_isolated(path, options, limits)
     segment(doc)
     title = next((c.text for c in doc.clauses if c.kind == "title"), None)
     doc.metadata = extract_metadata(doc.text, title=title)
@@ -67,6 +104,7 @@ def ingest(
     store: Path,
     model: ClauseClassifier,
     options: ExtractOptions | None = None,
+    limits: Limits | None = None,
 ) -> list[FileResult]:
     """Process and store every PDF under ``paths``; failures become ``FileResult(ok=False)`` entries."""
     results = []
@@ -75,7 +113,7 @@ def ingest(
         try:
             if not path.exists():
                 raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
-            doc = process(path, model, options)
+            doc = process(path, model, file_options(path, options), limits)
             save(doc, store)
             results.append(
                 FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started, document=doc)

@@ -1,0 +1,87 @@
+"""Extraction in a separate process with a time and a memory limit.
+
+PDF parsers meet hostile input: decompression bombs, cyclic page trees, 35,000-pixel images. Running each
+file in its own process turns a hang into ``E_TIMEOUT``, a memory blow-up into ``E_MEMORY`` and a crash of
+the native library into ``E_CRASH`` — one line for that file — and the batch goes on. Workers are forked
+from a small server process that has already imported the extraction code, so each file costs a fork,
+not a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import resource
+from dataclasses import asdict, dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .errors import E_CRASH, E_INTERNAL, E_MEMORY, E_TIMEOUT, BlamineError
+from .extract import ExtractOptions, extract
+from .model import Document
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["pipeline.extract"])
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-file limits: wall-clock seconds, and memory in MB on top of what the worker starts with."""
+
+    timeout: float = 1800.0
+    max_memory_mb: int | None = 4096
+
+
+def extract_isolated(
+    path: str | Path, options: ExtractOptions | None = None, limits: Limits | None = None
+) -> Document:
+    """:func:`pipeline.extract.extract` in a worker process under ``limits``; failures are BlamineErrors."""
+    limits = limits or Limits()
+    receiver, sender = _CONTEXT.Pipe(duplex=False)
+    worker = _CONTEXT.Process(
+        target=_work,
+        args=(sender, str(path), options or ExtractOptions(), limits.max_memory_mb),
+        daemon=False,
+    )
+    worker.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.timeout):
+            raise BlamineError(path, f"took longer than the limit of {limits.timeout:g} s", E_TIMEOUT)
+        try:
+            status, payload = receiver.recv()
+        except EOFError:
+            worker.join(5)
+            raise BlamineError(path, _death_reason(worker.exitcode, limits), E_CRASH) from None
+    finally:
+        receiver.close()
+        if worker.is_alive():
+            worker.kill()
+        worker.join(5)
+    if status == "ok":
+        return payload
+    raise BlamineError(*payload)
+
+
+def _death_reason(exitcode: int | None, limits: Limits) -> str:
+    signal = f"signal {-exitcode}" if exitcode is not None and exitcode < 0 else f"exit code {exitcode}"
+    memory = f" (memory limit {limits.max_memory_mb} MB)" if limits.max_memory_mb else ""
+    return f"the PDF library crashed on this file ({signal}){memory}"
+
+
+def _work(sender: Connection, path: str, options: ExtractOptions, max_memory_mb: int | None) -> None:
+    """Worker body: apply the memory limit, extract, send back the document or the error."""
+    if max_memory_mb:
+        with open("/proc/self/statm") as statm:
+            current = int(statm.read().split()[0]) * resource.getpagesize()
+        limit = current + max_memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    try:
+        sender.send(("ok", extract(path, **asdict(options))))
+    except BlamineError as exc:
+        sender.send(("error", (exc.path, exc.reason, exc.code)))
+    except MemoryError:
+        sender.send(("error", (path, f"over the memory limit of {max_memory_mb} MB", E_MEMORY)))
+    except Exception as exc:  # a bug or an unforeseen library failure: reported, never a traceback
+        sender.send(("error", (path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)))
+    finally:
+        sender.close()

@@ -1,0 +1,62 @@
+"""Per-file isolation: limits end in one-line errors, and results come back whole."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from reportlab.pdfgen import canvas
+
+from pipeline.errors import BlamineError
+from pipeline.extract import ExtractOptions, extract
+from pipeline.ingest import file_options
+from pipeline.isolation import Limits, extract_isolated
+from tests.conftest import corpus_pdf
+
+
+def test_isolated_extraction_returns_the_same_document_as_in_process():
+    path = corpus_pdf("ma_be_main_doeuvre_1969")
+    assert extract_isolated(path) == extract(path)
+
+
+def test_time_limit_ends_in_a_timeout_error():
+    path = corpus_pdf("lk_jo_recruitment_costs_2014")  # has a page to OCR: slow enough
+    with pytest.raises(BlamineError) as stopped:
+        extract_isolated(path, limits=Limits(timeout=0.05, max_memory_mb=None))
+    assert stopped.value.code == "E_TIMEOUT"
+    assert stopped.value.one_line().endswith("took longer than the limit of 0.05 s [E_TIMEOUT]")
+
+
+def test_memory_limit_ends_in_a_memory_or_crash_error_not_a_traceback():
+    with pytest.raises(BlamineError) as stopped:
+        extract_isolated(corpus_pdf("lk_jo_recruitment_costs_2014"), limits=Limits(timeout=60, max_memory_mb=1))
+    assert stopped.value.code in ("E_MEMORY", "E_CRASH")
+    assert "\n" not in stopped.value.one_line()
+
+
+def test_refusals_cross_the_process_boundary_with_their_code(tmp_path):
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 nothing else")
+    with pytest.raises(BlamineError) as refused:
+        extract_isolated(bad)
+    assert refused.value.code == "E_DAMAGED" and refused.value.path == str(bad)
+
+
+def test_sidecar_supplies_the_password_of_one_file(tmp_path):
+    locked = tmp_path / "locked.pdf"
+    pdf = canvas.Canvas(str(locked), encrypt="s3cret")
+    pdf.drawString(72, 720, "Article 1 The Parties shall meet once a year.")
+    pdf.save()
+    with pytest.raises(BlamineError):
+        extract_isolated(locked, file_options(locked))
+    (tmp_path / "locked.pdf.blamine.json").write_text(json.dumps({"password": "s3cret"}), encoding="utf-8")
+    options = file_options(locked, ExtractOptions(ocr_jobs=2))
+    assert options.password == "s3cret" and options.ocr_jobs == 2
+    assert "Article 1" in extract_isolated(locked, options).text
+
+
+def test_bad_sidecar_is_a_clear_error(tmp_path):
+    pdf = tmp_path / "a.pdf"
+    (tmp_path / "a.pdf.blamine.json").write_text(json.dumps({"pasword": "x"}), encoding="utf-8")
+    with pytest.raises(BlamineError, match="unknown sidecar settings"):
+        file_options(pdf)
