@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import tempfile
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,10 +21,20 @@ import pypdfium2.raw as pdfium_c
 from joblib import Parallel, delayed
 
 from . import ocr
-from .errors import E_DAMAGED, E_EMPTY, E_ENCRYPTED, E_NO_PAGES, E_NOT_FOUND, E_NOT_PDF, BlamineError
+from .errors import (
+    E_DAMAGED,
+    E_EMPTY,
+    E_ENCRYPTED,
+    E_NO_PAGES,
+    E_NO_TEXT,
+    E_NOT_FOUND,
+    E_NOT_PDF,
+    BlamineError,
+)
 from .layout import Line, drop_running_lines, join_pages, lines_to_text, merge_pieces, reading_order
 from .metadata import detect_language
 from .model import Document, Page, PageMethod, Source
+from .repair import RepairFailed, RepairNeedsPassword, password_variants, pdfplumber_pages, repaired_copy
 
 DEFAULT_OCR_LANGUAGES = ("en", "fr", "de", "nl")
 """Tesseract languages for a document with no text layer at all, when none are given."""
@@ -49,28 +60,58 @@ def doc_id_for(sha256: str) -> str:
     return sha256[:16]
 
 
-def open_pdf(path: Path, password: str | None = None) -> pdfium.PdfDocument:
-    """Open a PDF or raise a :class:`BlamineError` that says why it cannot be read."""
+def _check_file(path: Path) -> None:
     if not path.is_file():
         raise BlamineError(path, "no such file", E_NOT_FOUND)
-    size = path.stat().st_size
-    if size == 0:
+    if path.stat().st_size == 0:
         raise BlamineError(path, "file is empty (0 bytes)", E_EMPTY)
-    with path.open("rb") as handle:
-        head = handle.read(1024)
-    if b"%PDF" not in head:
-        raise BlamineError(path, "not a PDF (no %PDF header)", E_NOT_PDF)
+
+
+def _pdfium_error(path: Path, password: str | None) -> str | None:
+    """Why PDFium cannot open the file, or ``None`` when it can."""
     try:
-        pdf = pdfium.PdfDocument(str(path), password=password)
+        pdfium.PdfDocument(str(path), password=password).close()
     except pdfium.PdfiumError as exc:
-        if "password" in str(exc).lower():
-            reason = "encrypted; a password is required" if password is None else "encrypted; wrong password"
-            raise BlamineError(path, reason, E_ENCRYPTED) from None
-        raise BlamineError(path, f"damaged PDF ({exc})", E_DAMAGED) from None
-    if len(pdf) == 0:
-        pdf.close()
-        raise BlamineError(path, "PDF has no pages", E_NO_PAGES)
-    return pdf
+        return str(exc)
+    return None
+
+
+def readable_source(
+    path: Path, password: str | None, workdir: Path, warnings: list[str]
+) -> tuple[Path, str | None] | list[tuple[list[Line], float, float]]:
+    """A file and password PDFium opens — the original, or a copy repaired by qpdf — or, as a last resort,
+    the text lines pdfplumber reads (see :mod:`pipeline.repair`). Raises the refusal otherwise."""
+    error = _pdfium_error(path, password)
+    if error is None:
+        return path, password
+    if "password" in error.lower() and password is not None:
+        for variant in password_variants(password):
+            if _pdfium_error(path, variant) is None:
+                warnings.append("password accepted in its normalised form (SASLprep / 127-byte limit)")
+                return path, variant
+    try:
+        repaired = repaired_copy(path, password, workdir)
+    except RepairNeedsPassword:
+        reason = "encrypted; a password is required" if password is None else "encrypted; wrong password"
+        raise BlamineError(path, reason, E_ENCRYPTED) from None
+    except RepairFailed:
+        repaired = None
+    if repaired is not None and _pdfium_error(repaired, None) is None:
+        warnings.append(f"file structure repaired by qpdf before reading (PDFium: {error})")
+        return repaired, None
+    try:
+        pages = pdfplumber_pages(path, password)
+    except RepairFailed:
+        pages = []
+    if pages:
+        warnings.append(f"read by pdfplumber: PDFium could not open the file ({error})")
+        return pages
+    with path.open("rb") as handle:
+        if b"%PDF" not in handle.read(1 << 20):
+            raise BlamineError(path, "not a PDF (no %PDF header)", E_NOT_PDF)
+    if "password" in error.lower():
+        raise BlamineError(path, "encrypted; a password is required", E_ENCRYPTED)
+    raise BlamineError(path, f"damaged PDF, not repairable ({error})", E_DAMAGED)
 
 
 def text_layer_lines(page: pdfium.PdfPage) -> list[Line]:
@@ -91,20 +132,22 @@ def text_layer_lines(page: pdfium.PdfPage) -> list[Line]:
         textpage.close()
 
 
-def has_drawing(page: pdfium.PdfPage) -> bool:
-    """Whether the page draws images or vector paths (a scan, or text drawn as curves)."""
+def has_visible_content(page: pdfium.PdfPage) -> bool:
+    """Whether the page shows images, vector paths or annotations (a scan, text drawn as curves, a form)."""
     kinds = [pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_PATH]
-    return any(True for _ in page.get_objects(filter=kinds, max_depth=2))
+    if any(True for _ in page.get_objects(filter=kinds, max_depth=2)):
+        return True
+    return pdfium_c.FPDFPage_GetAnnotCount(page) > 0
 
 
-def unreadable_share(lines: list[Line]) -> float:
+def unreadable_share(text: str) -> float:
     """Share of a text layer's characters that cannot be real text.
 
     Fonts without a Unicode map come out as replacement or private-use characters, control codes, or
     ``(cid:NN)`` runs; a font whose bytes are another encoding (GBK read as Latin-1) comes out as a wall of
     Latin-1 symbols and accented capitals. Such a layer is read by OCR instead.
     """
-    text = "".join(ln.text for ln in lines).replace(" ", "")
+    text = "".join(text.split())
     if not text:
         return 0.0
     bad = len(re.findall(r"\(cid:\d+\)", text)) * 8
@@ -116,6 +159,8 @@ def unreadable_share(lines: list[Line]) -> float:
             or unicodedata.category(char) in ("Cc", "Co", "Cs")
         ):
             bad += 1
+        elif 0x0180 <= code <= 0x02AF:
+            bad += 1  # Latin Extended-B and IPA letters: where a font's glyphs were shifted to wrong codes
         elif 0x80 <= code <= 0xBF or 0xC0 <= code <= 0xDE:
             bad += 0.5  # Latin-1 symbols and capitals: a few are normal, a wall of them is mojibake
     return min(1.0, bad / len(text))
@@ -144,18 +189,22 @@ class _PageScan:
 
 
 def _scan_page(page: pdfium.PdfPage) -> _PageScan:
-    """Route one page: keep a usable text layer, send a missing or unreadable one to OCR."""
+    """Route one page: keep a usable text layer, send a missing or unreadable one to OCR.
+
+    A short text layer on a page that shows more (a scan with a stamped page number, a form) is kept as
+    the fallback should OCR find nothing.
+    """
     width, height = page.get_size()
     lines = text_layer_lines(page)
-    visible = sum(len(ln.text.replace(" ", "")) for ln in lines)
-    if visible >= MIN_TEXT_CHARS and unreadable_share(lines) > MAX_UNREADABLE_SHARE:
+    text = " ".join(ln.text for ln in lines)
+    if text.strip() and unreadable_share(text) > MAX_UNREADABLE_SHARE:
         return _PageScan(
             [], width, height, "empty", True, "text layer unreadable (fonts without Unicode map)"
         )
-    if visible >= MIN_TEXT_CHARS:
+    if len("".join(text.split())) >= MIN_TEXT_CHARS:
         return _PageScan(lines, width, height, "text")
-    if has_drawing(page):
-        return _PageScan([], width, height, "empty", True, "no text layer")
+    if has_visible_content(page):
+        return _PageScan(lines, width, height, "text" if lines else "empty", True, "no text layer")
     return _PageScan(lines, width, height, "text" if lines else "empty")
 
 
@@ -175,19 +224,24 @@ def extract(
     else the language detected on the first OCRed page.
     """
     path = Path(path)
-    pdf = open_pdf(path, password)
-    try:
-        scans = []
-        for index in range(len(pdf)):
-            page = _page(pdf, index, path)
-            try:
-                scans.append(_scan_page(page))
-            finally:
-                page.close()
-    finally:
-        pdf.close()
+    _check_file(path)
     warnings: list[str] = []
-    confidences = _ocr_scanned_pages(path, password, scans, ocr_languages, ocr_jobs, max_ocr_pages, warnings)
+    with tempfile.TemporaryDirectory(prefix="blamine-") as workdir:
+        source = readable_source(path, password, Path(workdir), warnings)
+        if isinstance(source, list):
+            scans = [
+                _PageScan(lines, width, height, "text" if lines else "empty")
+                for lines, width, height in source
+            ]
+            confidences: list[float | None] = [None] * len(scans)
+        else:
+            readable, password = source
+            scans = _scan_pages(path, readable, password)
+            confidences = _ocr_scanned_pages(
+                readable, password, scans, ocr_languages, ocr_jobs, max_ocr_pages, warnings
+            )
+    if not scans:
+        raise BlamineError(path, "PDF has no pages", E_NO_PAGES)
 
     kept, removed = drop_running_lines([s.lines for s in scans], [s.height for s in scans])
     texts = [lines_to_text(reading_order(lines, s.width)) for lines, s in zip(kept, scans, strict=True)]
@@ -211,8 +265,27 @@ def extract(
         path=str(path.resolve()), filename=path.name, sha256=sha, bytes=path.stat().st_size, pages=len(pages)
     )
     if not text.strip():
-        warnings.append("no text could be extracted from any page")
+        ocred = sum(1 for scan in scans if scan.needs_ocr)
+        detail = f"; {ocred} page(s) needed OCR and gave no text" if ocred else ""
+        detail += f" ({warnings[-1]})" if ocred and warnings else ""
+        raise BlamineError(path, f"no text on any page{detail}", E_NO_TEXT)
     return Document(doc_id=doc_id_for(sha), source=source, text=text, pages=pages, warnings=warnings)
+
+
+def _scan_pages(path: Path, readable: Path, password: str | None) -> list[_PageScan]:
+    """Read every page's text layer and decide its route (forms are initialised so they render for OCR)."""
+    pdf = pdfium.PdfDocument(str(readable), password=password)
+    try:
+        scans = []
+        for index in range(len(pdf)):
+            page = _page(pdf, index, path)
+            try:
+                scans.append(_scan_page(page))
+            finally:
+                page.close()
+        return scans
+    finally:
+        pdf.close()
 
 
 def _ocr_scanned_pages(
@@ -276,8 +349,10 @@ def _apply_ocr(
         warnings.append(f"page {index + 1}: OCR failed, page left empty: {result}")
         return
     scan = scans[index]
+    if not result.lines:
+        return  # OCR found nothing: the page keeps whatever its text layer had
     scan.lines, scan.width, scan.height = result.lines, result.width, result.height
-    scan.method = "ocr" if result.lines else "empty"
+    scan.method = "ocr"
     confidences[index] = result.confidence
     if result.rotation:
         warnings.append(f"page {index + 1}: scanned turned by {result.rotation}°; read upright")
@@ -288,11 +363,12 @@ def _ocr_one(path: Path, password: str | None, index: int, lang: str) -> ocr.Ocr
     failure."""
     pdf = pdfium.PdfDocument(str(path), password=password)
     try:
+        pdf.init_forms()  # filled-in form fields are drawn, so OCR reads them too
         page = pdf[index]
         try:
             width, height = page.get_size()
-            scale = ocr.render_scale(width, height)
-            bitmap = page.render(scale=scale, grayscale=True)
+            scale = ocr.render_scale(width, height, _largest_image_pixels(page))
+            bitmap = page.render(scale=scale, grayscale=True, may_draw_forms=True)
             try:
                 image = bitmap.to_pil()
             finally:
@@ -305,6 +381,17 @@ def _ocr_one(path: Path, password: str | None, index: int, lang: str) -> ocr.Ocr
         return ocr.ocr_image(image, scale=scale, lang=lang)
     except ocr.OcrError as exc:
         return str(exc)
+
+
+def _largest_image_pixels(page: pdfium.PdfPage) -> tuple[int, int] | None:
+    """Pixel size of the page's largest image: a scan's own resolution, whatever the page size says."""
+    sizes = []
+    for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+        try:
+            sizes.append(tuple(image.get_px_size()))
+        except pdfium.PdfiumError:
+            continue
+    return max(sizes, key=lambda wh: wh[0] * wh[1]) if sizes else None
 
 
 def _page_list(indices: list[int]) -> str:

@@ -70,18 +70,33 @@ def _death_reason(exitcode: int | None, limits: Limits) -> str:
 
 def _work(sender: Connection, path: str, options: ExtractOptions, max_memory_mb: int | None) -> None:
     """Worker body: apply the memory limit, extract, send back the document or the error."""
+    limit = None
     if max_memory_mb:
-        with open("/proc/self/statm") as statm:
-            current = int(statm.read().split()[0]) * resource.getpagesize()
-        limit = current + max_memory_mb * 1024 * 1024
+        limit = _virtual_memory() + max_memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     try:
         sender.send(("ok", extract(path, **asdict(options))))
     except BlamineError as exc:
         sender.send(("error", (exc.path, exc.reason, exc.code)))
-    except MemoryError:
-        sender.send(("error", (path, f"over the memory limit of {max_memory_mb} MB", E_MEMORY)))
-    except Exception as exc:  # a bug or an unforeseen library failure: reported, never a traceback
-        sender.send(("error", (path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)))
+    except Exception as exc:  # every failure must come back as one line
+        # Running out of memory surfaces as MemoryError, ENOMEM or odd errors from native code; the
+        # peak address-space use tells whether the limit was the cause.
+        if isinstance(exc, MemoryError) or (limit is not None and _peak_virtual_memory() >= 0.9 * limit):
+            sender.send(("error", (path, f"over the memory limit of {max_memory_mb} MB", E_MEMORY)))
+        else:
+            sender.send(("error", (path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)))
     finally:
         sender.close()
+
+
+def _virtual_memory() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[0]) * resource.getpagesize()
+
+
+def _peak_virtual_memory() -> int:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmPeak:"):
+                return int(line.split()[1]) * 1024
+    return 0

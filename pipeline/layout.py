@@ -115,15 +115,21 @@ def drop_running_lines(
     """
     counts: Counter[tuple[str, int, int]] = Counter()
     for lines, height in zip(pages, heights, strict=True):
-        counts.update({_margin_key(ln) for ln in lines if in_margin(ln, height)})
+        if any(not in_margin(ln, height) for ln in lines):  # a page of nothing but one line has no header
+            counts.update({_margin_key(ln) for ln in lines if in_margin(ln, height)})
     threshold = max(2, (len(pages) + 1) // 2)
     repeated = {key for key, n in counts.items() if n >= threshold}
     kept: list[list[Line]] = []
     removed: list[list[str]] = []
     for lines, height in zip(pages, heights, strict=True):
         page_kept, page_removed = [], []
+        has_body = any(not in_margin(ln, height) for ln in lines)
         for ln in lines:
-            running = in_margin(ln, height) and (_PAGE_NUMBER.match(ln.text) or _margin_key(ln) in repeated)
+            running = (
+                has_body
+                and in_margin(ln, height)
+                and (_PAGE_NUMBER.match(ln.text) is not None or _margin_key(ln) in repeated)
+            )
             (page_removed if running else page_kept).append(ln.text if running else ln)
         kept.append(page_kept)
         removed.append(page_removed)

@@ -25,7 +25,7 @@ OCR_DPI = 300
 RETRY_CONFIDENCE = 60.0
 """Below this mean word confidence a reading is retried after orientation detection."""
 MIN_ORIENTATION_CONFIDENCE = 2.0
-MAX_PIXELS = 40_000_000
+MAX_PIXELS = 20_000_000
 """Largest page image handed to tesseract (an A4 page at 300 dpi is 8.7 million pixels)."""
 TESSERACT_LANGS = {
     "en": "eng",
@@ -78,9 +78,13 @@ def tesseract_languages(languages: list[str]) -> str:
     return "+".join(chosen) if chosen else "eng"
 
 
-def render_scale(width: float, height: float) -> float:
-    """Pixels per PDF point for OCR: :data:`OCR_DPI`, reduced so one page never exceeds :data:`MAX_PIXELS`."""
-    return min(OCR_DPI / 72, (MAX_PIXELS / max(width * height, 1.0)) ** 0.5)
+def render_scale(width: float, height: float, image_pixels: tuple[int, int] | None = None) -> float:
+    """Pixels per PDF point for OCR: :data:`OCR_DPI`, or a scanned image's own resolution when that is
+    finer (a fax image placed on a 4-point page), never more than :data:`MAX_PIXELS` for the page."""
+    scale = OCR_DPI / 72
+    if image_pixels is not None:
+        scale = max(scale, min(image_pixels[0] / max(width, 1e-3), image_pixels[1] / max(height, 1e-3)))
+    return min(scale, (MAX_PIXELS / max(width * height, 1e-6)) ** 0.5)
 
 
 def ocr_image(image: Image.Image, *, scale: float, lang: str = "eng", timeout: float = 180.0) -> OcrResult:

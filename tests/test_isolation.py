@@ -29,7 +29,9 @@ def test_time_limit_ends_in_a_timeout_error():
 
 def test_memory_limit_ends_in_a_memory_or_crash_error_not_a_traceback():
     with pytest.raises(BlamineError) as stopped:
-        extract_isolated(corpus_pdf("lk_jo_recruitment_costs_2014"), limits=Limits(timeout=60, max_memory_mb=1))
+        extract_isolated(
+            corpus_pdf("lk_jo_recruitment_costs_2014"), limits=Limits(timeout=60, max_memory_mb=1)
+        )
     assert stopped.value.code in ("E_MEMORY", "E_CRASH")
     assert "\n" not in stopped.value.one_line()
 

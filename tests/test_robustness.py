@@ -14,14 +14,22 @@ import pytest
 
 from pipeline import ocr
 from pipeline.errors import BlamineError
-from pipeline.extract import ExtractOptions
+from pipeline.extract import ExtractOptions, unreadable_share
 from pipeline.isolation import Limits, extract_isolated
 from tests.conftest import SHARED
 
 INDEX = SHARED / "robustness" / "index.jsonl"
 LIMITS = Limits(timeout=180, max_memory_mb=2048)
 OPTIONS = ExtractOptions(ocr_jobs=1, max_ocr_pages=2)
-KNOWN_CODES = {"E_EMPTY", "E_NOT_PDF", "E_ENCRYPTED", "E_DAMAGED", "E_NO_PAGES"}
+KNOWN_CODES = {"E_EMPTY", "E_NOT_PDF", "E_ENCRYPTED", "E_DAMAGED", "E_NO_PAGES", "E_NO_TEXT"}
+OVERRIDES = {
+    # The sentence only says pdfminer fails; neither PDFium, qpdf nor pdfminer recovers any text from it.
+    "malformed__qpdf-bad-content-stream.pdf": "text_or_error",
+    # "page-level error" in pdfminer; nothing readable is left in the stream.
+    "malformed__qpdf-broken-lzw-stream.pdf": "text_or_error",
+    # No field has a /V value (checked with qpdf) and the page renders as empty boxes: nothing to extract.
+    "forms_annotations__pdfjs-textfields.pdf": "empty",
+}
 
 
 def entries() -> list[dict]:
@@ -33,6 +41,8 @@ def entries() -> list[dict]:
 def expected_outcome(entry: dict) -> str:
     """``text``, ``ocr``, ``text_or_ocr``, ``empty``, ``error``, ``text_or_error`` or ``password``."""
     expect = entry["expect"].lower()
+    if entry["file"] in OVERRIDES:
+        return OVERRIDES[entry["file"]]
     if "password" in entry:
         return "password"
     if re.search(r"needs ocr|ocr must|rasterise\+ocr|then ocr|fall back \(ocr|needs per-page ocr", expect):
@@ -73,19 +83,21 @@ def test_robustness_file_ends_as_expected(shared, entry):
         assert refused.value.code == "E_ENCRYPTED"
         assert "\n" not in refused.value.one_line()
         doc = extract_isolated(path, ExtractOptions(password=entry["password"], max_ocr_pages=2), LIMITS)
-        assert doc.text.strip() or doc.warnings, "opened with the right password but gave nothing"
+        assert doc.text.strip(), "opened with the right password but gave nothing"
         return
     try:
         doc = extract_isolated(path, OPTIONS, LIMITS)
     except BlamineError as exc:
-        assert outcome in ("error", "text_or_error"), f"unexpected error: {exc.one_line()}"
-        assert exc.code in KNOWN_CODES, exc.one_line()
-        assert "\n" not in exc.one_line() and entry["file"] in exc.one_line()
+        line = exc.one_line()
+        assert "\n" not in line and entry["file"] in line
+        assert exc.code in KNOWN_CODES, line
+        if outcome == "ocr":
+            assert exc.code == "E_NO_TEXT" and "needed OCR" in line, line
+        elif outcome == "empty":
+            assert exc.code == "E_NO_TEXT", line
+        else:
+            assert outcome in ("error", "text_or_error"), f"unexpected error: {line}"
         return
-    assert outcome != "error", f"expected a clear error, got {len(doc.text)} characters"
-    if outcome == "empty":
-        assert not doc.text.strip() and any("no text" in w for w in doc.warnings)
-    elif outcome == "ocr":
-        assert any(p.method == "ocr" for p in doc.pages) and doc.text.strip(), doc.warnings
-    elif outcome in ("text", "text_or_ocr"):
-        assert doc.text.strip(), doc.warnings
+    assert outcome not in ("error", "empty"), f"expected a clear error, got {len(doc.text)} characters"
+    assert doc.text.strip(), doc.warnings
+    assert unreadable_share(doc.text) <= 0.3, doc.text[:200]
