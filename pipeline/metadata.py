@@ -23,7 +23,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
-from importlib import import_module
+from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
 
 from .model import Metadata
@@ -105,11 +105,23 @@ def _squash(text: str) -> str:
 
 @cache
 def _stop_words() -> dict[str, frozenset[str]]:
-    """spaCy's stop-word list per language, loaded once; importing them needs no trained model."""
-    return {
-        lang: frozenset(import_module(f"spacy.lang.{lang}.stop_words").STOP_WORDS)
-        for lang in STOP_WORD_LANGUAGES
-    }
+    """spaCy's stop-word list per language, loaded once; needs no trained model.
+
+    Each ``spacy/lang/<xx>/stop_words.py`` is loaded on its own: importing it as ``spacy.lang.<xx>.…`` would
+    first run the language package, whose tokenizer exceptions take seconds to compile.
+    """
+    spec = find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("spaCy is not installed")
+    root = Path(next(iter(spec.submodule_search_locations))) / "lang"
+    words = {}
+    for lang in STOP_WORD_LANGUAGES:
+        module_spec = spec_from_file_location(f"_blamine_stop_words_{lang}", root / lang / "stop_words.py")
+        assert module_spec is not None and module_spec.loader is not None
+        module = module_from_spec(module_spec)
+        module_spec.loader.exec_module(module)
+        words[lang] = frozenset(module.STOP_WORDS)
+    return words
 
 
 @cache
