@@ -8,16 +8,22 @@ becomes a blank line (a paragraph break). Coordinates are PDF points with y grow
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 import unicodedata
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 MARGIN_BAND = 0.12
 """Share of the page height at the top and at the bottom where running headers and footers live."""
+
+MERGE_GAP = 0.9
+"""Pieces on one baseline closer than this many text heights are one line; farther apart (a column gutter
+of a three-column gazette can be as narrow as 1.3 heights) they stay separate lines."""
 
 PARAGRAPH_GAP = 1.45
 """A line pitch this many times the page's usual pitch marks a paragraph break."""
@@ -62,7 +68,7 @@ def merge_pieces(pieces: list[Line]) -> list[Line]:
         if (
             last is not None
             and abs(last.center - piece.center) < 0.5 * max(last.height, piece.height, 1.0)
-            and 0 <= piece.x0 - last.x1 < 1.5 * max(piece.height, 1.0)
+            and 0 <= piece.x0 - last.x1 < MERGE_GAP * max(piece.height, 1.0)
         ):
             gap = "" if last.text.endswith(" ") or piece.text.startswith(" ") else " "
             lines[-1] = Line(
@@ -82,8 +88,8 @@ def normalise_text(text: str) -> str:
     fake-bold glyphs ("AArrttiiccllee" → "Article") undone when most words of the line show them."""
     text = " ".join(unicodedata.normalize("NFKC", text).split())
     words = text.split(" ")
-    doubled = [w for w in words if len(w) >= 4 and len(w) % 2 == 0 and w[0::2] == w[1::2]]
-    if words and len(doubled) >= 0.6 * len(words):
+    doubled = [w for w in words if len(w) % 2 == 0 and w[0::2] == w[1::2]]
+    if words and len(doubled) >= 0.6 * len(words) and any(len(w) >= 6 for w in doubled):
         text = " ".join(w[0::2] if w in doubled else w for w in words)
     return text
 
@@ -136,49 +142,60 @@ def drop_running_lines(
     return kept, removed
 
 
-def find_gutter(lines: list[Line], page_width: float) -> float | None:
-    """The x of the gap between two text columns, or ``None`` for a single-column page.
+def find_gutter(lines: list[Line], x_from: float, x_to: float) -> float | None:
+    """The x of a gap between text columns within ``[x_from, x_to]``, or ``None`` for a single column.
 
-    A gutter is an x in the middle of the page that almost no line crosses while enough lines sit
+    A gutter is an x in the middle 60 % of the span that almost no line crosses while enough lines sit
     entirely on each side of it.
     """
     if len(lines) < 8:
         return None
+    span = x_to - x_from
     x0 = np.array([ln.x0 for ln in lines])[:, None]
     x1 = np.array([ln.x1 for ln in lines])[:, None]
-    candidates = np.arange(0.3 * page_width, 0.7 * page_width + 1e-9, 2.0)
+    candidates = np.arange(x_from + 0.2 * span, x_to - 0.2 * span + 1e-9, 2.0)
+    if not len(candidates):
+        return None
     crossings = ((x0 < candidates) & (candidates < x1)).sum(axis=0)
     best = int(np.argmin(crossings))
     crossing, gutter = int(crossings[best]), float(candidates[best])
     left = sum(1 for ln in lines if ln.x1 <= gutter)
     right = sum(1 for ln in lines if ln.x0 >= gutter)
-    if crossing <= 0.1 * len(lines) and min(left, right) >= max(4, 0.25 * len(lines)):
+    if crossing <= 0.1 * len(lines) and min(left, right) >= max(3, 0.15 * len(lines)):
         return gutter
     return None
 
 
 def reading_order(lines: list[Line], page_width: float) -> list[Line]:
-    """Lines in reading order: top to bottom, and on two-column stretches left column before right."""
+    """Lines in reading order: top to bottom, and where the page is set in columns (two, three …),
+    column by column from the left. A line that spans a gutter (a title, a heading across the columns)
+    closes the columns above it. Sets each line's ``column`` (-1 for spanning lines)."""
+    return _order(lines, 0.0, page_width, itertools.count())
+
+
+def _order(lines: list[Line], x_from: float, x_to: float, columns: Iterator[int]) -> list[Line]:
     top_down = sorted(lines, key=lambda ln: (-ln.y1, ln.x0))
-    gutter = find_gutter(lines, page_width)
+    gutter = find_gutter(lines, x_from, x_to)
     if gutter is None:
+        column = next(columns)
+        for ln in top_down:
+            ln.column = column
         return top_down
     ordered: list[Line] = []
     left: list[Line] = []
     right: list[Line] = []
+    margin = 0.1 * (x_to - x_from)  # a line reaching this little over the gutter still belongs to one column
     for ln in top_down:
-        if ln.x1 <= gutter:
-            ln.column = 0
+        if ln.x1 <= gutter + margin and gutter - ln.x0 >= ln.x1 - gutter:
             left.append(ln)
-        elif ln.x0 >= gutter:
-            ln.column = 1
+        elif ln.x0 >= gutter - margin and ln.x1 - gutter > gutter - ln.x0:
             right.append(ln)
         else:
-            ln.column = -1
-            ordered += left + right
+            ordered += _order(left, x_from, gutter, columns) + _order(right, gutter, x_to, columns)
             left, right = [], []
+            ln.column = -1
             ordered.append(ln)
-    return ordered + left + right
+    return ordered + _order(left, x_from, gutter, columns) + _order(right, gutter, x_to, columns)
 
 
 def lines_to_text(lines: list[Line]) -> str:

@@ -5,7 +5,7 @@
 # with a warning, and OCR tests skip).
 set -euo pipefail
 
-LANGS=(eng fra nld deu spa por ara)
+LANGS=(eng fra nld deu spa por ara osd)
 PACKAGES=(tesseract-ocr)
 for lang in "${LANGS[@]}"; do PACKAGES+=("tesseract-ocr-$lang"); done
 
