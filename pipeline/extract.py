@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from joblib import Parallel, delayed
+from joblib.externals.loky import get_reusable_executor
 
 from . import ocr
 from .errors import (
@@ -351,9 +351,10 @@ def _ocr_scanned_pages(
         todo = todo[1:]
     lang = ocr.tesseract_languages(languages)
     if jobs > 1 and len(todo) > 1:
-        results = Parallel(n_jobs=jobs, backend="loky")(
-            delayed(_ocr_one)(path, password, index, lang) for index in todo
-        )
+        # joblib's process pool (loky): PDFium is not thread-safe, so pages go to processes.
+        pool = get_reusable_executor(max_workers=min(jobs, len(todo)))
+        count = len(todo)
+        results = list(pool.map(_ocr_one, [path] * count, [password] * count, todo, [lang] * count))
     else:
         results = [_ocr_one(path, password, index, lang) for index in todo]
     for index, result in zip(todo, results, strict=True):

@@ -9,11 +9,16 @@ not a fresh interpreter.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import resource
+import signal
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from joblib.externals.loky import get_reusable_executor
 
 from .errors import E_CRASH, E_INTERNAL, E_MEMORY, E_TIMEOUT, BlamineError
 from .extract import ExtractOptions, extract
@@ -54,9 +59,12 @@ def extract_isolated(
             raise BlamineError(path, _death_reason(worker.exitcode, limits), E_CRASH) from None
     finally:
         receiver.close()
-        if worker.is_alive():
-            worker.kill()
         worker.join(5)
+        if worker.is_alive() and worker.pid is not None:
+            # The worker leads its own process group: tesseract runs and OCR workers go with it.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(worker.pid, signal.SIGKILL)
+            worker.join(5)
     if status == "ok":
         return payload
     raise BlamineError(*payload)
@@ -70,6 +78,7 @@ def _death_reason(exitcode: int | None, limits: Limits) -> str:
 
 def _work(sender: Connection, path: str, options: ExtractOptions, max_memory_mb: int | None) -> None:
     """Worker body: apply the memory limit, extract, send back the document or the error."""
+    os.setpgid(0, 0)
     limit = None
     if max_memory_mb:
         limit = _virtual_memory() + max_memory_mb * 1024 * 1024
@@ -87,6 +96,9 @@ def _work(sender: Connection, path: str, options: ExtractOptions, max_memory_mb:
             sender.send(("error", (path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)))
     finally:
         sender.close()
+        # Parallel OCR keeps a pool of worker processes for reuse; this process is about to end, so end
+        # them now rather than leave them idle (holding the caller's pipes open) until their timeout.
+        get_reusable_executor().shutdown(wait=True)
 
 
 def _virtual_memory() -> int:

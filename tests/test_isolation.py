@@ -62,3 +62,38 @@ def test_bad_sidecar_is_a_clear_error(tmp_path):
     (tmp_path / "a.pdf.blamine.json").write_text(json.dumps({"pasword": "x"}), encoding="utf-8")
     with pytest.raises(BlamineError, match="unknown sidecar settings"):
         file_options(pdf)
+
+
+def test_parallel_ocr_in_the_worker_ends_with_it(tmp_path):
+    """Pages OCRed by a process pool inside the isolated worker: the result comes back and no pool process
+    outlives the worker (they would hold the caller's output pipe open)."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import sys\n"
+        "from pipeline.extract import ExtractOptions\n"
+        "from pipeline.isolation import extract_isolated\n"
+        "doc = extract_isolated(sys.argv[1], ExtractOptions(ocr_jobs=2, ocr_languages=('en',)))\n"
+        "print(sum(p.method == 'ocr' for p in doc.pages))\n"
+    )
+    pdf = tmp_path / "two-scans.pdf"
+    _two_scanned_pages(pdf)
+    proc = subprocess.run(
+        [sys.executable, "-c", code, str(pdf)], capture_output=True, text=True, cwd=ROOT, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "2"
+    assert "leaked" not in proc.stderr
+
+
+def _two_scanned_pages(path) -> None:
+    """A PDF of two image-only pages, made from the bundled corpus's scanned page."""
+    import pypdfium2 as pdfium
+
+    source = pdfium.PdfDocument(str(corpus_pdf("lk_jo_recruitment_costs_2014")))
+    out = pdfium.PdfDocument.new()
+    out.import_pages(source, [1, 1])
+    out.save(str(path))
