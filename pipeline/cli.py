@@ -224,6 +224,37 @@ def evaluate_extraction(
         typer.echo(f"median {name}: {report.median(name):.4f}")
 
 
+@app.command("evaluate-segmentation")
+def evaluate_segmentation(
+    gold: Annotated[Path, typer.Option(help="Gold clause units (JSONL, ../shared/labels format).")],
+    manifest: Annotated[
+        Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
+    ],
+    layout: Annotated[list[str] | None, typer.Option(help="Only these layouts (repeatable).")] = None,
+    ocr_jobs: OcrJobsOption = 0,
+) -> None:
+    """Boundary precision/recall/F1 and article recall of segmentation against gold units, per layout."""
+    from .evaluate import segmentation_quality
+    from .segment import segment
+
+    options = _extract_options(None, None, ocr_jobs)
+    report = segmentation_quality(
+        gold, manifest, lambda pdf: segment(extract_isolated(pdf, options)), layouts=layout
+    )
+    typer.echo(f"{'pdf':64} {'hits':>5} {'ours':>5} {'gold':>5} {'articles':>9}")
+    for row in report.rows:
+        typer.echo(
+            f"{str(row['pdf'])[:64]:64} {row['hits']:>5} {row['predicted']:>5} {row['gold']:>5} "
+            f"{row['articles_found']:>4}/{row['articles']:<4}"
+        )
+    for name in sorted({str(r["layout"]) for r in report.rows}):
+        figures = report.summary(name)
+        typer.echo(
+            f"{name}: boundary P {figures['precision']:.3f}  R {figures['recall']:.3f}"
+            f"  F1 {figures['f1']:.3f}  article recall {figures['article_recall']:.3f}"
+        )
+
+
 @app.command()
 def train(
     annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path(

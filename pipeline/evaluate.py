@@ -3,6 +3,9 @@
 ``extraction_quality``: word-sequence similarity (after NFKC, lower-casing and dropping punctuation) of each
 PDF's extracted text with the text it was typeset from; editorial ``[[...]]`` lines are excluded.
 
+``segmentation_quality``: paragraph-level boundary precision/recall/F1 against gold unit spans (both texts
+aligned word by word), and article-number recall, per PDF layout.
+
 ``article_recall``: of the article numbers the gold marks (articles, their paragraphs, annex articles), the
 share that came out as article clauses of the ingested document, matched by number and by being inside an
 annex or not. Gold documents are matched to stored ones by file stem (``X.txt`` ↔ ``X.<layout>.pdf``).
@@ -10,6 +13,7 @@ annex or not. Gold documents are matched to stored ones by file stem (``X.txt`` 
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import re
@@ -122,6 +126,121 @@ def extraction_quality(
                 "layout": entry["layout"],
                 "similarity": round(similarity(extracted, reference), 4),
                 "seconds": round(time.perf_counter() - started, 2),
+            }
+        )
+    return report
+
+
+BOUNDARY_KINDS = ("title", "preamble", "heading", "article", "paragraph", "annex", "signature", "other")
+
+
+def _token_starts(text: str) -> list[int]:
+    """Character offset of every normalised word of ``text`` (see :func:`words`)."""
+    return [m.start() for m in re.finditer(r"\w+", unicodedata.normalize("NFKC", text))]
+
+
+def _token_at(starts: list[int], offset: int) -> int:
+    """Index of the first word starting at or after ``offset``."""
+    return bisect.bisect_left(starts, offset)
+
+
+def predicted_boundaries(doc: Document) -> list[int]:
+    """Character offsets where our paragraph-level units start, in the gold's convention: lettered items
+    stay inside their paragraph, and an article's first paragraph starts at the article heading."""
+    first_paragraph = {}
+    for clause in doc.clauses:
+        if clause.kind == "paragraph" and clause.parent not in first_paragraph:
+            first_paragraph[clause.parent] = clause.id
+    skip = set(first_paragraph.values())
+    return sorted({c.char_start for c in doc.clauses if c.kind in BOUNDARY_KINDS and c.id not in skip})
+
+
+def gold_boundaries(rows: list[dict], source: str) -> list[int]:
+    """Character offsets in the source text where gold units start (editorial gap markers left out)."""
+    return sorted({row["start"] for row in rows if not source[row["start"] : row["end"]].startswith("[[")})
+
+
+def boundary_matches(doc: Document, source: str, gold: list[int]) -> tuple[int, int, int, int]:
+    """(predicted boundaries that hit a gold one, predicted, gold boundaries found, gold).
+
+    The extracted text and the source differ in layout (line breaks, removed headers, OCR errors), so
+    both are compared as word sequences aligned with difflib: a predicted boundary hits when its first word
+    aligns with the first word of a gold unit.
+    """
+    ours, theirs = words(doc.text), words(source)
+    matcher = difflib.SequenceMatcher(None, ours, theirs, autojunk=False)
+    to_source: dict[int, int] = {}
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            to_source[block.a + k] = block.b + k
+    our_starts, source_starts = _token_starts(doc.text), _token_starts(source)
+    predicted = {to_source.get(_token_at(our_starts, offset), -1) for offset in predicted_boundaries(doc)}
+    n_predicted = len(predicted_boundaries(doc))
+    gold_tokens = {_token_at(source_starts, offset) for offset in gold}
+    hits = predicted & gold_tokens
+    return len(hits), n_predicted, len(hits), len(gold_tokens)
+
+
+@dataclass
+class SegmentationQuality:
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def summary(self, layout: str) -> dict[str, float]:
+        rows = [r for r in self.rows if r["layout"] == layout]
+        tp_p = sum(int(r["hits"]) for r in rows)  # type: ignore[call-overload]
+        n_p = sum(int(r["predicted"]) for r in rows)  # type: ignore[call-overload]
+        n_g = sum(int(r["gold"]) for r in rows)  # type: ignore[call-overload]
+        precision = tp_p / n_p if n_p else 0.0
+        recall = tp_p / n_g if n_g else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        found = sum(int(r["articles_found"]) for r in rows)  # type: ignore[call-overload]
+        total = sum(int(r["articles"]) for r in rows)  # type: ignore[call-overload]
+        return {
+            "precision": precision,
+            "recall": recall,
+            "f1": f1,
+            "article_recall": found / total if total else 0.0,
+        }
+
+
+def segmentation_quality(
+    gold_path: Path,
+    manifest: Path,
+    document_for: Callable[[Path], Document],
+    *,
+    layouts: Iterable[str] | None = None,
+) -> SegmentationQuality:
+    """Boundary precision/recall and article recall of ``document_for(pdf)`` (a segmented document) for
+    every PDF of ``manifest`` whose text has gold units; layout ``text`` segments the source text itself."""
+    wanted = set(layouts) if layouts else None
+    texts_dir = manifest.parent.parent / "texts"
+    gold_rows: dict[str, list[dict]] = {}
+    for line in gold_path.read_text(encoding="utf-8").splitlines():
+        row = json.loads(line)
+        gold_rows.setdefault(row["doc"], []).append(row)
+    articles = gold_articles(gold_path)
+    report = SegmentationQuality()
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        entry = json.loads(line)
+        if entry["text"] not in gold_rows or (wanted is not None and entry["layout"] not in wanted):
+            continue
+        with (texts_dir / entry["text"]).open(encoding="utf-8", newline="") as handle:
+            source = handle.read()
+        doc = document_for(manifest.parent / entry["pdf"])
+        hits, predicted, _, gold = boundary_matches(
+            doc, source, gold_boundaries(gold_rows[entry["text"]], source)
+        )
+        expected = articles[entry["text"].removesuffix(".txt")]
+        ours = {(_normalise_article(c.article or ""), c.in_annex) for c in doc.clauses if c.kind == "article"}
+        report.rows.append(
+            {
+                "pdf": entry["pdf"],
+                "layout": entry["layout"],
+                "hits": hits,
+                "predicted": predicted,
+                "gold": gold,
+                "articles": len(expected),
+                "articles_found": len(expected & ours),
             }
         )
     return report

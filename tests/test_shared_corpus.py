@@ -70,3 +70,38 @@ def test_clause_texts_carry_no_running_headers_or_page_numbers(shared, shipped_m
         for margin in margins:
             if len(margin) > 20:
                 assert clause_text.count(margin) <= source.count(margin), (pdf_path.name, margin)
+
+
+def test_evaluation_commands_print_figures_per_layout(shared, tmp_path):
+    """evaluate-segmentation and evaluate-extraction run end to end on a two-PDF manifest."""
+    pdfs = shared / "corpus" / "pdfs"
+    lines = [
+        line
+        for line in (pdfs / "manifest.jsonl").read_text(encoding="utf-8").splitlines()
+        if json.loads(line)["pdf"].startswith("nl-fr-1948") and json.loads(line)["layout"] != "scan"
+    ]
+    (tmp_path / "pdfs").mkdir()
+    (tmp_path / "texts").symlink_to(shared / "corpus" / "texts")
+    for line in lines:
+        (tmp_path / "pdfs" / json.loads(line)["pdf"]).symlink_to(pdfs / json.loads(line)["pdf"])
+    manifest = tmp_path / "pdfs" / "manifest.jsonl"
+    manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    runner = CliRunner()
+    seg = runner.invoke(
+        app,
+        [
+            "evaluate-segmentation",
+            "--gold",
+            str(shared / "labels" / "dev.jsonl"),
+            "--manifest",
+            str(manifest),
+        ],
+    )
+    assert seg.exit_code == 0, seg.output
+    summary = re.search(
+        r"official: boundary P ([\d.]+)  R ([\d.]+)  F1 ([\d.]+)  article recall ([\d.]+)", seg.output
+    )
+    assert summary and float(summary.group(3)) > 0.8 and float(summary.group(4)) == 1.0, seg.output
+    ext = runner.invoke(app, ["evaluate-extraction", "--manifest", str(manifest)])
+    assert ext.exit_code == 0, ext.output
+    assert re.search(r"median twocol: (0\.99\d\d|1\.0000)", ext.output), ext.output
