@@ -22,7 +22,8 @@ _ARTICLE_WORDS = (
     r"Artigo|ARTIGO|Articolo|ARTICOLO)"
 )
 _NUMBER = (
-    r"(?:premier|PREMIER|primero|erster|\d{1,3}\s?(?:er|e|st)?(?:\s?(?:bis|ter|quater))?[a-z]?|[IVXLC]{1,7})"
+    r"(?:premier|PREMIER|primero|primeiro|erster|"
+    r"\d{1,3}(?:\.?\s?[º°ª]|\s?(?:er|e|st))?(?:\s?(?:bis|ter|quater))?[a-z]?|[IVXLC]{1,7})"
 )
 ARTICLE_RE = re.compile(rf"^{_ARTICLE_WORDS}\s*(?P<num>{_NUMBER})(?![\w])\s*(?P<rest>.*)$")
 SECTION_RE = re.compile(rf"^(?:Section|SECTION|Clause|CLAUSE)\s+(?P<num>{_NUMBER})(?![\w])\s*(?P<rest>.*)$")
@@ -38,7 +39,8 @@ ANNEX_RE = re.compile(
     r"NOTAWISSELING|Notawisseling|NOTENWECHSEL|Notenwechsel)\b"
 )
 PARAGRAPH_RE = re.compile(
-    r"^(?:\((?P<paren>\d{1,3})\)|(?P<num>\d{1,3})(?P<suffix>[a-z]?)[.)](?!\d)|§\s*(?P<sect>\d{1,3})[.)]?)(?:\s+|$)"
+    r"^(?:\((?P<paren>\d{1,3})\)\.?|(?P<num>\d{1,3})(?P<suffix>[a-z]?)[.)](?!\d)|§\s*(?P<sect>\d{1,3})[.)]?)"
+    r"(?:\s*[—–-](?=\s))?(?:\s+|$)"
 )
 ITEM_RE = re.compile(r"^(?:\((?P<paren>[a-z]{1,4})\)|(?P<bare>[a-z]{1,4})[.)])\s*(?=\S)")
 SIGNATURE_RE = re.compile(

@@ -119,6 +119,8 @@ def test_parent_spans_include_children():
         ("Article 12 bis", "12 bis"),
         ("ARTICLE IV", "IV"),
         ("Artículo 3", "3"),
+        ("Artículo 1.º", "1.º"),
+        ("Artigo 2.º", "2.º"),
         ("Artigo 9", "9"),
     ],
 )
@@ -202,3 +204,11 @@ def test_gold_articles_of_the_shared_texts_are_found(shared):
         found += len(articles & ours)
         total += len(articles)
     assert found / total >= 0.9
+
+
+@pytest.mark.parametrize("marker", ["(1).", "1)—", "1) —", "(1)", "1.", "1)"])
+def test_numbered_paragraph_markers_as_printed(marker: str):
+    second = marker.replace("1", "2")
+    text = f"Title\n\nArtikel 1\n{marker} Eerste lid van het artikel.\n{second} Tweede lid van het artikel.\n"
+    doc = segmented(text)
+    assert [c.id for c in doc.clauses] == ["title", "art-1", "art-1.1", "art-1.2"]
