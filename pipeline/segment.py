@@ -224,8 +224,8 @@ class _Segmenter:
         ):
             pass
         elif (
-            line.after_blank
-            and self.zone in ("body", "annex")
+            self.units
+            and (line.after_blank or re.search(r"[.:;]$", self.lines[index - 1].text))
             and self._is_short_heading(line)
             and self._next_starts_article(index)
         ):
@@ -239,9 +239,11 @@ class _Segmenter:
             match = SECTION_RE.match(text)
         if match is None:
             return None
-        rest = match.group("rest")
-        # "Article 5 of the Convention applies…" wrapped onto a new line is a reference, not a heading.
-        if rest and not re.match(r"^[—–\-:.)]", rest) and rest[0].islower():
+        # A reference in running text that a line break put at the start of a line ("Article 5 of the
+        # Convention applies…", "Article 2, shall regulate…") is not a heading: after the number a heading
+        # line has nothing, a separator, or a capitalised title.
+        after = re.sub(r"^[—–\-:.)]+\s*", "", match.group("rest"))
+        if after and not (after[0].isupper() or after[0].isdigit() or after[0] in "(«\"'“„"):
             return None
         return match
 
