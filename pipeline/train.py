@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,10 @@ from sklearn.metrics import f1_score
 from sklearn.model_selection import GroupKFold
 
 from .classify import ClauseClassifier
+from .evaluate import EDITORIAL_LINE
 from .taxonomy import label_ids
 
 THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.05), 2)
-EDITORIAL_LINE = re.compile(r"(?m)^\[\[.*\]\]$")
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
