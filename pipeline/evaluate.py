@@ -131,7 +131,17 @@ def extraction_quality(
     return report
 
 
-BOUNDARY_KINDS = ("title", "preamble", "heading", "article", "paragraph", "annex", "signature", "other")
+BOUNDARY_KINDS = (
+    "title",
+    "preamble",
+    "heading",
+    "article",
+    "paragraph",
+    "annex",
+    "note",
+    "signature",
+    "other",
+)
 
 
 def _token_starts(text: str) -> list[int]:
@@ -147,9 +157,10 @@ def _token_at(starts: list[int], offset: int) -> int:
 def predicted_boundaries(doc: Document) -> list[int]:
     """Character offsets where our paragraph-level units start, in the gold's convention: lettered items
     stay inside their paragraph, and an article's first paragraph starts at the article heading."""
+    articles = {c.id for c in doc.clauses if c.kind == "article"}
     first_paragraph = {}
     for clause in doc.clauses:
-        if clause.kind == "paragraph" and clause.parent not in first_paragraph:
+        if clause.kind == "paragraph" and clause.parent in articles and clause.parent not in first_paragraph:
             first_paragraph[clause.parent] = clause.id
     skip = set(first_paragraph.values())
     return sorted({c.char_start for c in doc.clauses if c.kind in BOUNDARY_KINDS and c.id not in skip})

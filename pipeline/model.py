@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 """Semantic version of the JSON document format. Readers refuse a newer major version."""
 
 PageMethod = Literal["text", "ocr", "empty"]
 ClauseKind = Literal[
-    "title", "preamble", "heading", "article", "paragraph", "item", "annex", "signature", "other"
+    "title", "preamble", "heading", "article", "paragraph", "item", "annex", "note", "signature", "other"
 ]
 ScoreValue = Literal["yes", "partial", "no", "not_assessable"]
 

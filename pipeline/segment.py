@@ -15,44 +15,26 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .markers import (
+    ANNEX_DESIGNATOR_RE,
+    ANNEX_RE,
+    ARTICLE_RE,
+    CHAPTER_RE,
+    CLOSING_RE,
+    INLINE_BREAK_RE,
+    ITEM_RE,
+    LETTER_NUMBER_RE,
+    LETTER_POINT_RE,
+    PARAGRAPH_RE,
+    PLACE_DATE_SIGNATURE_RE,
+    ROMAN_ITEMS,
+    SALUTATION_RE,
+    SECTION_RE,
+    SIGNATURE_RE,
+    YEAR_AT_END_RE,
+)
 from .model import Clause, ClauseKind, Document
 
-_ARTICLE_WORDS = (
-    r"(?:Article|ARTICLE|Art\.|ART\.|Artikel|ARTIKEL|Artículo|ARTÍCULO|Articulo|"
-    r"Artigo|ARTIGO|Articolo|ARTICOLO)"
-)
-_NUMBER = (
-    r"(?:premier|PREMIER|primero|primeiro|erster|"
-    r"\d{1,3}(?:\.?\s?[º°ª]|\s?(?:er|e|st))?(?:\s?(?:bis|ter|quater))?[a-z]?|[IVXLC]{1,7})"
-)
-ARTICLE_RE = re.compile(rf"^{_ARTICLE_WORDS}\s*(?P<num>{_NUMBER})(?![\w])\s*(?P<rest>.*)$")
-SECTION_RE = re.compile(rf"^(?:Section|SECTION|Clause|CLAUSE)\s+(?P<num>{_NUMBER})(?![\w])\s*(?P<rest>.*)$")
-CHAPTER_RE = re.compile(
-    r"^(?:CHAPTER|Chapter|PART|Part|TITLE|Title|Chapitre|CHAPITRE|Titre|TITRE|Partie|PARTIE|Hoofdstuk|"
-    r"HOOFDSTUK|Afdeling|AFDELING|Titel|TITEL|Kapitel|KAPITEL|Abschnitt|ABSCHNITT|Teil|TEIL|Capítulo|CAPÍTULO|"
-    r"Capitulo|Capitolo|Section|SECTION)\s+(?:[IVXLC]{1,7}|\d{1,3}|premier|première|one|two|three|four|five)\b"
-)
-ANNEX_RE = re.compile(
-    r"^(?:ANNEX|Annex|ANNEXE|Annexe|ANEXO|Anexo|ALLEGATO|Allegato|BIJLAGE|Bijlage|ANLAGE|Anlage|ANHANG|Anhang|"
-    r"APPENDIX|Appendix|APPENDICE|Appendice|SCHEDULE|Schedule|PROTOCOL|Protocol|PROTOCOLE|Protocole|"
-    r"PROTOKOLL|Protokoll|PROTOCOLO|Protocolo|ECHANGE DE NOTES|EXCHANGE OF NOTES|Exchange of Notes|"
-    r"NOTAWISSELING|Notawisseling|NOTENWECHSEL|Notenwechsel)\b"
-)
-PARAGRAPH_RE = re.compile(
-    r"^(?:\((?P<paren>\d{1,3})\)\.?|(?P<num>\d{1,3})(?P<suffix>[a-z]?)[.)](?!\d)|§\s*(?P<sect>\d{1,3})[.)]?)"
-    r"(?:\s*[—–-](?=\s))?(?:\s+|$)"
-)
-ITEM_RE = re.compile(r"^(?:\((?P<paren>[a-z]{1,4})\)|(?P<bare>[a-z]{1,4})[.)])\s*(?=\S)")
-SIGNATURE_RE = re.compile(
-    r"^(?:Done|DONE|Signed|SIGNED|In witness|IN WITNESS|In faith|IN FAITH|"
-    r"For the Government|FOR THE GOVERNMENT|"
-    r"Fait|FAIT|En foi de quoi|EN FOI DE QUOI|Pour le Gouvernement|POUR LE GOUVERNEMENT|Gedaan|GEDAAN|"
-    r"Ten blijke|TEN BLIJKE|Voor de Regering|VOOR DE REGERING|Geschehen|GESCHEHEN|Zu Urkund|ZU URKUND|"
-    r"Urkund dessen|Für die Regierung|FÜR DIE REGIERUNG|Hecho|HECHO|En fe de lo cual|EN FE DE LO CUAL|"
-    r"Por el Gobierno|POR EL GOBIERNO|Feito|FEITO|Em fé do que|Pelo Governo|PELO GOVERNO|Fatto|FATTO|"
-    r"In fede|IN FEDE|Per il Governo|Name of Employer|Signatures?:)\b"
-)
-ROMAN_ITEMS = ["i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii"]
 TITLE_MAX_WORDS = 40
 HEADING_MAX_WORDS = 10
 
@@ -77,11 +59,19 @@ class _Unit:
     in_annex: bool = False
     last_child_number: int | None = None
     last_item: str | None = None
+    last_letter: str | None = None
+    has_body: bool = False
+    lettered_paragraphs: bool = False
     children: list[int] = field(default_factory=list)
 
 
 def _lines(text: str) -> list[_Line]:
-    """Non-blank lines with offsets (stripped of surrounding spaces) and whether a blank line precedes."""
+    """Non-blank lines with offsets (stripped of surrounding spaces) and whether a blank line precedes.
+
+    A line that holds the end of one unit and the start of the next (a note's courtesy formula run on
+    after its last point, see :data:`~pipeline.markers.INLINE_BREAK_RE`) is cut in two there.
+    """
+    breaks = [m.end() for m in INLINE_BREAK_RE.finditer(text)]
     lines: list[_Line] = []
     blank = True
     offset = 0
@@ -89,14 +79,98 @@ def _lines(text: str) -> list[_Line]:
         stripped = raw.strip()
         if stripped:
             start = offset + len(raw) - len(raw.lstrip())
-            lines.append(_Line(start, start + len(stripped), stripped, blank))
+            end = start + len(stripped)
+            cuts = [b for b in breaks if start < b < end]
+            for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):
+                piece = text[piece_start:piece_end].rstrip()
+                lines.append(
+                    _Line(piece_start, piece_start + len(piece), piece, blank and piece_start == start)
+                )
         blank = not stripped
         offset += len(raw) + 1
     return lines
 
 
+def _is_letterhead(line: _Line) -> bool:
+    """A ministry or embassy letterhead line ("MINISTÈRE DES AFFAIRES ÉTRANGÈRES") or a reference code."""
+    letters = [c for c in line.text if c.isalpha()]
+    capitals = bool(letters) and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+    code = any(c.isdigit() for c in line.text) and not any(c.islower() for c in line.text)
+    structural = any(
+        pattern.match(line.text)
+        for pattern in (LETTER_NUMBER_RE, ANNEX_RE, CHAPTER_RE, ARTICLE_RE, SIGNATURE_RE)
+    )
+    short = len(line.text.split()) <= 8 and not re.search(r"[,;:]$", line.text)
+    return short and (capitals or code) and not structural
+
+
+def _form_numbers(lines: list[_Line]) -> set[int]:
+    """Starts of bare numbers stacked on consecutive lines ("1." / "2." / "3."): the blank rows of a form to
+    fill in, not numbered points."""
+    bare = [bool(PARAGRAPH_RE.fullmatch(line.text.strip() + " ")) for line in lines]
+    return {
+        line.start
+        for k, line in enumerate(lines)
+        if bare[k] and ((k > 0 and bare[k - 1]) or (k + 1 < len(lines) and bare[k + 1]))
+    }
+
+
+def _note_starts(lines: list[_Line]) -> tuple[dict[int, int], set[int]]:
+    """Where diplomatic notes start: {first line: line holding the salutation}, and the "Nr. I" lines above.
+
+    A note starts with a salutation ("Monsieur le Ministre,", "Excellency,") at the start of a line or right
+    after a date ("Luxembourg, le 25 août 1950. Monsieur le Ministre,"); letterhead lines and a date line
+    just above belong to it. The salutation may wrap onto the next line.
+    """
+    starts: dict[int, int] = {}
+    letter_numbers: set[int] = set()
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        following = lines[index + 1] if index + 1 < len(lines) else None
+        window = line.text
+        if following is not None and not following.after_blank:
+            window += " " + following.text
+        match = SALUTATION_RE.search(window)
+        if match is None or match.start() > len(line.text) + 1:
+            index += 1
+            continue
+        prefix = window[: match.start()]
+        if prefix.strip() and not (YEAR_AT_END_RE.search(prefix) and len(prefix.split()) <= 20):
+            index += 1
+            continue
+        first = index
+        if not prefix.strip() and first > 0 and YEAR_AT_END_RE.search(lines[first - 1].text):
+            first -= 1  # "London, 5 March 1960" on its own line above "Sir,"
+        while first > 0 and index - first < 6 and _is_letterhead(lines[first - 1]):
+            first -= 1
+        if first > 0 and LETTER_NUMBER_RE.match(lines[first - 1].text):
+            letter_numbers.add(first - 1)
+        salutation_end = len(line.text) + 1
+        starts[first] = index + 1 if match.end() > salutation_end else index
+        index = starts[first] + 1
+    return starts, letter_numbers
+
+
 def _paragraph_number(match: re.Match[str]) -> int:
     return int(match.group("paren") or match.group("num") or match.group("sect"))
+
+
+def _article_value(number: str) -> int | None:
+    """The numeric value of a printed article number ("12", "XII", "premier"), None if it has none."""
+    number = number.strip()
+    if number.lower() in ("premier", "primero", "primeiro", "erster"):
+        return 1
+    if digits := re.match(r"\d+", number):
+        return int(digits.group())
+    if re.fullmatch(r"[IVXLC]+", number):
+        values = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+        total = 0
+        for current, following in zip(number, [*number[1:], ""], strict=True):
+            value = values[current]
+            total += -value if following and values[following] > value else value
+        return total
+    return None
 
 
 def _item_follows(previous: str | None, label: str) -> bool:
@@ -113,6 +187,7 @@ class _Segmenter:
     """State machine over lines; see the module docstring for the grammar."""
 
     def __init__(self, text: str) -> None:
+        self.text = text
         self.lines = _lines(text)
         self.units: list[_Unit] = []
         self.zone = "front"  # front → body → signature; "annex" after an annex heading
@@ -124,6 +199,13 @@ class _Segmenter:
         self.pending_heading: int | None = None
         self.last_point: int | None = None
         self.article_is_point = False
+        self.note_starts, self.letter_numbers = _note_starts(self.lines)
+        self.last_article_value: dict[int | None, int] = {}  # per container
+        self.last_front_letter: str | None = None
+        self.form_numbers = _form_numbers(self.lines)
+        self.note: int | None = None
+        self.note_phase = ""  # "opening" → "content" → "closing"
+        self.opening_until = -1
         self.has_articles = any(ARTICLE_RE.match(ln.text) for ln in self.lines)
         self.sections_are_articles = not self.has_articles and any(
             SECTION_RE.match(ln.text) for ln in self.lines
@@ -143,9 +225,8 @@ class _Segmenter:
         heading: str | None = None,
     ) -> int:
         """Start a unit at ``line`` and make it the one later lines extend."""
-        unit = _Unit(
-            kind, line.start, line.end, parent, article, number, heading, in_annex=self.annex is not None
-        )
+        in_annex = self.annex is not None or self.note is not None
+        unit = _Unit(kind, line.start, line.end, parent, article, number, heading, in_annex=in_annex)
         self.units.append(unit)
         index = len(self.units) - 1
         if parent is not None:
@@ -162,15 +243,43 @@ class _Segmenter:
         return (
             0 < len(words) <= HEADING_MAX_WORDS
             and len(line.text) < 0.7 * self.usual_width
-            and not re.search(r"[,;.:]$", line.text)
+            and not re.search(r"[,;.:—–-]$", line.text)
             and not line.text[0].islower()
         )
 
-    def _is_annex_heading(self, line: _Line) -> bool:
+    def _continues_heading(self, index: int, line: _Line, owner: _Unit) -> bool:
+        """Whether ``line`` is (more of) the heading of the article or annex just opened.
+
+        Under "Article 5" one short line is the article's heading ("Wages"). An annex title may run over
+        several lines: a first line of any length when the title ends where the first article starts, then
+        lines in capitals or the wrapped rest of a long line."""
+        if self._marker(line.text):
+            return False
+        if owner.kind != "annex":
+            return not line.after_blank and self._is_short_heading(line)
+        previous = self.lines[index - 1]
+        if previous.start == owner.start:
+            return self._is_short_heading(line) or self._title_runs_to_article(index)
+        wrapped = len(previous.text) >= 0.8 * self.usual_width and not re.search(r"[.;:]$", previous.text)
+        return self._title_like(line) or wrapped or self._title_runs_to_article(index)
+
+    def _title_runs_to_article(self, index: int, max_lines: int = 3) -> bool:
+        """Whether the lines from ``index`` are unpunctuated title lines up to an article or chapter."""
+        for offset, line in enumerate(self.lines[index : index + max_lines + 1]):
+            if ARTICLE_RE.match(line.text) or CHAPTER_RE.match(line.text):
+                return offset > 0
+            if re.search(r"[.;:]$", line.text):
+                return False
+        return False
+
+    def _is_annex_heading(self, index: int, line: _Line) -> bool:
         """ "ANNEX I", "Annexe — Contrat type", "PROTOCOL": short, or printed in capitals; not a sentence that
         merely starts with the word ("Annex I applies to …")."""
         words = line.text.split()
         if words[0].isupper() and len(words) <= 4:
+            return True
+        previous = self.lines[index - 1].text if index > 0 else ""
+        if words[0].isupper() and ANNEX_DESIGNATOR_RE.match(line.text) and re.search(r"[.;:]$", previous):
             return True
         return line.after_blank and len(words) <= 12 and (words[0].isupper() or self._is_short_heading(line))
 
@@ -179,6 +288,10 @@ class _Segmenter:
         return following is not None and bool(
             ARTICLE_RE.match(following.text) or CHAPTER_RE.match(following.text)
         )
+
+    def _container(self) -> int | None:
+        """The unit that holds top-level structure here: the current note, else the current annex."""
+        return self.note if self.note is not None else self.annex
 
     def _reset_structure(self) -> None:
         self.article = self.paragraph = self.item = None
@@ -193,29 +306,34 @@ class _Segmenter:
 
     def _feed(self, index: int, line: _Line) -> None:
         text = line.text
+        if index in self.note_starts:
+            self._start_note(line, self.note_starts[index])
+            return
+        if index in self.letter_numbers:
+            self._start_annex(line)
+            self.pending_heading = None
+            return
         if self.pending_heading is not None:
             owner_index, self.pending_heading = self.pending_heading, None
             owner = self.units[owner_index]
-            in_annex_title = owner.kind == "annex"
-            if (
-                (not line.after_blank or in_annex_title)
-                and self._is_short_heading(line)
-                and not self._marker(text)
-            ):
-                # "Article 5" / "Wages": the short line under an article marker is its heading; an annex
-                # title may run over several such lines.
+            if self._continues_heading(index, line, owner):
+                in_annex_title = owner.kind == "annex"
                 owner.heading = f"{owner.heading} {text}" if in_annex_title else text
                 if in_annex_title:
                     self.pending_heading = owner_index
                 self._extend(line)
                 return
-        if ANNEX_RE.match(text) and self._is_annex_heading(line):
+        if ANNEX_RE.match(text) and self._is_annex_heading(index, line):
             self._start_annex(line)
-        elif article := self._article_match(text):
+        elif article := self._article_match(index, line):
             self._start_article(line, article)
         elif CHAPTER_RE.match(text) and len(text.split()) <= 14:
             self._start_heading(line)
-        elif SIGNATURE_RE.match(text) and self.zone != "front" and (line.after_blank or self.item is None):
+        elif self.note is not None and self._feed_note(index, line):
+            pass
+        elif PLACE_DATE_SIGNATURE_RE.match(text) or (
+            SIGNATURE_RE.match(text) and self.zone != "front" and (line.after_blank or self.item is None)
+        ):
             self._start_signature(line)
         elif (paragraph := PARAGRAPH_RE.match(text)) and self._start_paragraph(line, paragraph):
             pass
@@ -233,7 +351,8 @@ class _Segmenter:
         else:
             self._continue(line)
 
-    def _article_match(self, text: str) -> re.Match[str] | None:
+    def _article_match(self, index: int, line: _Line) -> re.Match[str] | None:
+        text = line.text
         match = ARTICLE_RE.match(text)
         if match is None and self.sections_are_articles:
             match = SECTION_RE.match(text)
@@ -245,6 +364,14 @@ class _Segmenter:
         after = re.sub(r"^[—–\-:.)]+\s*", "", match.group("rest"))
         if after and not (after[0].isupper() or after[0].isdigit() or after[0] in "(«\"'“„"):
             return None
+        # "… in virtue of the provisions of / Article 8." ends a sentence: the line before runs on and the
+        # number is not the next article's.
+        previous = self.lines[index - 1].text if index > 0 else ""
+        value = _article_value(match.group("num"))
+        last = self.last_article_value.get(self._container())
+        runs_on = not line.after_blank and re.search(r"[a-zà-ÿ,]$", previous) is not None
+        if runs_on and value is not None and last is not None and value != last + 1:
+            return None
         return match
 
     @staticmethod
@@ -253,6 +380,7 @@ class _Segmenter:
 
     def _start_annex(self, line: _Line) -> None:
         self._reset_structure()
+        self.note = None
         self.annex = self._open("annex", line, None, heading=line.text)
         self.units[self.annex].in_annex = True  # opened before self.annex pointed at it
         self.zone = "annex"
@@ -265,16 +393,20 @@ class _Segmenter:
         rest = match.group("rest").strip()
         heading = re.sub(r"^[—–\-:.)\s]+", "", rest) or None
         body_on_same_line = heading is not None and (
-            len(heading.split()) > HEADING_MAX_WORDS or heading.endswith(".")
+            len(heading.split()) > HEADING_MAX_WORDS or heading.endswith((".", ":"))
         )
         number = " ".join(match.group("num").split())
+        value = _article_value(number)
+        if value is not None:
+            self.last_article_value[self._container()] = value
         self.article = self._open(
             "article",
             line,
-            self.annex,
+            self._container(),
             article=number,
             heading=None if body_on_same_line else heading,
         )
+        self.units[self.article].has_body = body_on_same_line
         if heading is None:
             self.pending_heading = self.article
 
@@ -285,7 +417,7 @@ class _Segmenter:
             self._extend(line)
             return
         self._reset_structure()
-        self._open("signature", line, self.annex)
+        self._open("signature", line, self._container())
         if self.annex is None:
             self.zone = "signature"
 
@@ -293,7 +425,7 @@ class _Segmenter:
         if self.zone == "front":
             self.zone = "body"
         self._reset_structure()
-        self._open("heading", line, self.annex, heading=line.text)
+        self._open("heading", line, self._container(), heading=line.text)
 
     def _start_paragraph(self, line: _Line, match: re.Match[str]) -> bool:
         """A numbered paragraph inside an article, or a numbered point acting as an article where none exist.
@@ -301,6 +433,8 @@ class _Segmenter:
         Numbers must run in sequence (1, 2, 3 …; "3b" may follow 3), which keeps a wrapped line that happens
         to start with a number from opening a paragraph.
         """
+        if line.start in self.form_numbers:
+            return False
         number = _paragraph_number(match)
         suffix = match.group("suffix") or ""
         label = line.text.split()[0]
@@ -312,10 +446,11 @@ class _Segmenter:
             self.item = None
             self.paragraph = self._open("paragraph", line, self.article, article=owner.article, number=label)
             return True
-        if self.has_articles and self.annex is None:
+        container = self._container()
+        if self.has_articles and container is None:
             return False
         # Numbered points are the top-level structure (standard contracts, notes, annexes without articles).
-        scope = self.units[self.annex] if self.annex is not None else None
+        scope = self.units[container] if container is not None else None
         last = scope.last_child_number if scope is not None else self.last_point
         if not (number == (last or 0) + 1 and not suffix or number == last and suffix):
             return False
@@ -326,14 +461,92 @@ class _Segmenter:
         if self.zone in ("front", "signature"):
             self.zone = "body"
         self.paragraph = self.item = None
-        self.article = self._open("article", line, self.annex, article=f"{number}{suffix}", number=label)
+        self.article = self._open("article", line, container, article=f"{number}{suffix}", number=label)
         self.article_is_point = True
         rest = PARAGRAPH_RE.sub("", line.text, count=1).strip()
         if self._is_short_heading(_Line(line.start, line.end, rest or "x", False)) and rest:
             self.units[self.article].heading = rest.rstrip(":")
         return True
 
+    def _start_note(self, line: _Line, salutation_line: int) -> None:
+        """Open a diplomatic note: its opening formula runs at least to the salutation."""
+        annex = self.units[self.annex] if self.annex is not None else None
+        if annex is not None and annex.children:
+            self.annex = None  # a note after an annex's content stands on its own
+        self._reset_structure()
+        self.note = None
+        self.note = self._open("note", line, self.annex)
+        self.units[self.note].in_annex = True
+        self.note_phase = "opening"
+        self.opening_until = salutation_line
+        if self.zone in ("front", "body", "signature"):
+            self.zone = "annex"
+
+    def _feed_note(self, index: int, line: _Line) -> bool:
+        """The grammar inside a note: opening formula, then the agreed points (numbered, lettered or plain
+        paragraphs), then the closing courtesy formula. Returns False for lines the general grammar handles
+        (lettered items, continuation lines)."""
+        note = self.note
+        assert note is not None
+        if self.note_phase == "closing" or index <= self.opening_until:
+            self._extend(line)
+            return True
+        if self._start_note_point(line):
+            self.note_phase = "content"
+            return True
+        if self.note_phase == "opening":
+            if line.after_blank or self.lines[index - 1].text.endswith(":"):
+                self.note_phase = "content"
+                self._open("paragraph", line, note)
+            else:
+                self._extend(line)
+            return True
+        if CLOSING_RE.match(self.text, line.start):
+            self._reset_structure()
+            self._open("note", line, note, number="closing")
+            self.note_phase = "closing"
+            return True
+        if line.after_blank and self.article is None and self.item is None:
+            self._open("paragraph", line, note)
+            return True
+        return False
+
+    def _start_note_point(self, line: _Line) -> bool:
+        """A numbered ("1.", "2)—") or capital-lettered ("A.", "B.") point of a note."""
+        if (numbered := PARAGRAPH_RE.match(line.text)) and self._start_paragraph(line, numbered):
+            return True
+        lettered = LETTER_POINT_RE.match(line.text)
+        if lettered is None or self.note is None:
+            return False
+        note = self.units[self.note]
+        letter = lettered.group("paren") or lettered.group("bare")
+        previous = note.last_letter
+        if not (letter == "A" if previous is None else ord(letter) == ord(previous) + 1):
+            return False
+        note.last_letter = letter
+        self.paragraph = self.item = None
+        self.article = self._open("article", line, self.note, article=letter, number=line.text.split()[0])
+        self.article_is_point = True
+        return True
+
     def _start_item(self, line: _Line, label: str) -> bool:
+        """A lettered or roman item of the open paragraph (or article); or, when the letters come right under
+        an article heading with no lead-in ("Article 12 / (a). … / (b). …"), the article's paragraphs."""
+        article = self.units[self.article] if self.article is not None and not self.article_is_point else None
+        if article is not None and (
+            article.lettered_paragraphs
+            or (self.paragraph is None and not article.has_body and not article.children)
+        ):
+            if not _item_follows(article.last_item, label):
+                return False
+            article.lettered_paragraphs = True
+            article.last_item = label
+            self.item = None
+            number = line.text.split()[0]
+            self.paragraph = self._open(
+                "paragraph", line, self.article, article=article.article, number=number
+            )
+            return True
         owner_index = self.paragraph if self.paragraph is not None else self.article
         if owner_index is None:
             return False
@@ -352,7 +565,7 @@ class _Segmenter:
                 self._open("title", line, None)
             elif title is not None and self.current == 0 and (not line.after_blank or self._title_like(line)):
                 self._extend(line)
-            elif line.after_blank or self.current is None:
+            elif line.after_blank or self.current is None or self._front_letter_point(line):
                 self._open("preamble", line, None)
             else:
                 self._extend(line)
@@ -361,10 +574,34 @@ class _Segmenter:
             # Text after a list closes the list and continues the paragraph (or article) that owns it.
             self.current = self.units[self.item].parent
             self.item = None
-        if self.current is None:
+        container = self._container()
+        current = self.units[self.current] if self.current is not None else None
+        if container is not None and self.note is None and current is not None:
+            # An annex's text without markers: its first paragraph under the title, then each paragraph.
+            unnumbered = (
+                current.kind == "paragraph" and current.number is None and current.parent == container
+            )
+            if self.current == container or (line.after_blank and unnumbered):
+                self._open("paragraph", line, container)
+                return
+        if current is None:
             self._open("other", line, self.annex)
         else:
+            if self.current == self.article:
+                current.has_body = True
             self._extend(line)
+
+    def _front_letter_point(self, line: _Line) -> bool:
+        """ "A. Employer:", "B. Worker:": the lettered parts of a contract's front page, each its own unit."""
+        match = LETTER_POINT_RE.match(line.text)
+        if match is None:
+            return False
+        letter = match.group("paren") or match.group("bare")
+        previous = self.last_front_letter
+        if not (letter == "A" if previous is None else ord(letter) == ord(previous) + 1):
+            return False
+        self.last_front_letter = letter
+        return True
 
     def _title_like(self, line: _Line) -> bool:
         letters = [c for c in line.text if c.isalpha()]
@@ -392,7 +629,9 @@ def _clause_ids(units: list[_Unit]) -> list[str]:
     for unit in units:
         parent = ids[unit.parent] if unit.parent is not None else None
         own_number = _id_safe(unit.number)
-        if unit.kind in ("title", "preamble", "heading", "signature", "other", "annex"):
+        if unit.kind == "note" and unit.number:
+            local = unit.number
+        elif unit.kind in ("title", "preamble", "heading", "signature", "other", "annex", "note"):
             key = {
                 "title": "title",
                 "preamble": "pre",
@@ -400,14 +639,20 @@ def _clause_ids(units: list[_Unit]) -> list[str]:
                 "signature": "sig",
                 "other": "other",
                 "annex": "annex",
+                "note": "note",
             }[unit.kind]
             scoped = f"{parent}.{key}" if parent else key
             counters[scoped] = counters.get(scoped, 0) + 1
             local = key if key == "title" else f"{key}-{counters[scoped]}"
         elif unit.kind == "article":
             local = f"art-{_id_safe(unit.article)}"
-        else:
-            local = own_number or f"{unit.kind}-{len(ids)}"
+        elif own_number:
+            local = own_number
+        else:  # an unnumbered paragraph or item
+            key = "para" if unit.kind == "paragraph" else unit.kind
+            scoped = f"{parent}.{key}" if parent else key
+            counters[scoped] = counters.get(scoped, 0) + 1
+            local = f"{key}-{counters[scoped]}"
         clause_id = f"{parent}.{local}" if parent else local
         base, suffix = clause_id, 2
         while clause_id in seen:
