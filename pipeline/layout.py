@@ -12,7 +12,6 @@ import itertools
 import re
 import statistics
 import unicodedata
-from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -110,6 +109,21 @@ def _margin_key(line: Line) -> tuple[str, int, int]:
     return (re.sub(r"\s+", " ", text).strip(), round(line.height), round(line.y0 / 4))
 
 
+def _numbers_run_with_pages(numbers_by_page: dict[int, tuple[int, ...]]) -> bool:
+    """Whether the numbers in a repeated margin line behave like a running header's: each number stays the
+    same on every page ("No. 1178") or moves with the page ("Page 3", "- 4 -"). "Article 3" at the foot of
+    page 1 and "Article 6" at the foot of page 2 are two headings, not one header."""
+    pages = sorted(numbers_by_page)
+    if len({len(numbers_by_page[p]) for p in pages}) != 1:
+        return False
+    for values in zip(*(numbers_by_page[p] for p in pages), strict=True):
+        constant = len(set(values)) == 1
+        with_page = len({value - page for value, page in zip(values, pages, strict=True)}) == 1
+        if not (constant or with_page):
+            return False
+    return True
+
+
 def drop_running_lines(
     pages: list[list[Line]], heights: list[float]
 ) -> tuple[list[list[Line]], list[list[str]]]:
@@ -119,12 +133,18 @@ def drop_running_lines(
     page 1 survives even when the running header repeats its words, because the header is printed in a
     different size.
     """
-    counts: Counter[tuple[str, int, int]] = Counter()
-    for lines, height in zip(pages, heights, strict=True):
+    numbers: dict[tuple[str, int, int], dict[int, tuple[int, ...]]] = {}
+    for page, (lines, height) in enumerate(zip(pages, heights, strict=True)):
         if any(not in_margin(ln, height) for ln in lines):  # a page of nothing but one line has no header
-            counts.update({_margin_key(ln) for ln in lines if in_margin(ln, height)})
+            for ln in lines:
+                if in_margin(ln, height):
+                    numbers.setdefault(_margin_key(ln), {})[page] = tuple(
+                        map(int, re.findall(r"\d+", ln.text))
+                    )
     threshold = max(2, (len(pages) + 1) // 2)
-    repeated = {key for key, n in counts.items() if n >= threshold}
+    repeated = {
+        key for key, seen in numbers.items() if len(seen) >= threshold and _numbers_run_with_pages(seen)
+    }
     kept: list[list[Line]] = []
     removed: list[list[str]] = []
     for lines, height in zip(pages, heights, strict=True):

@@ -115,6 +115,17 @@ def _form_numbers(lines: list[_Line]) -> set[int]:
     }
 
 
+def _is_sender(line: _Line) -> bool:
+    """A short unpunctuated line naming the sender above a note's date ("Légation des Pays-Bas No. 1277")."""
+    words = line.text.split()
+    structural = (
+        LETTER_NUMBER_RE.match(line.text) or ANNEX_RE.match(line.text) or SIGNATURE_RE.match(line.text)
+    )
+    return (
+        len(words) <= 8 and words[0][0].isupper() and not re.search(r"[.,;:]$", line.text) and not structural
+    )
+
+
 def _note_starts(lines: list[_Line]) -> tuple[dict[int, int], set[int]]:
     """Where diplomatic notes start: {first line: line holding the salutation}, and the "Nr. I" lines above.
 
@@ -136,13 +147,20 @@ def _note_starts(lines: list[_Line]) -> tuple[dict[int, int], set[int]]:
             index += 1
             continue
         prefix = window[: match.start()]
-        if prefix.strip() and not (YEAR_AT_END_RE.search(prefix) and len(prefix.split()) <= 20):
+        above = lines[index - 1] if index > 0 else None
+        if prefix.strip():
+            dated = YEAR_AT_END_RE.search(prefix) is not None and len(prefix.split()) <= 20
+        else:  # the line starts with the salutation: it must not be a word wrapped from running text
+            dated = above is None or line.after_blank or re.search(r"[.;:!?]$|\d", above.text) is not None
+        if not dated:
             index += 1
             continue
         first = index
-        if not prefix.strip() and first > 0 and YEAR_AT_END_RE.search(lines[first - 1].text):
+        if not prefix.strip() and above is not None and YEAR_AT_END_RE.search(above.text):
             first -= 1  # "London, 5 March 1960" on its own line above "Sir,"
         while first > 0 and index - first < 6 and _is_letterhead(lines[first - 1]):
+            first -= 1
+        if first > 0 and _is_sender(lines[first - 1]):
             first -= 1
         if first > 0 and LETTER_NUMBER_RE.match(lines[first - 1].text):
             letter_numbers.add(first - 1)
@@ -238,11 +256,13 @@ class _Segmenter:
         if self.current is not None:
             self.units[self.current].end = line.end
 
-    def _is_short_heading(self, line: _Line) -> bool:
+    def _is_short_heading(self, line: _Line, *, any_width: bool = False) -> bool:
+        """A few capitalised words without closing punctuation, on a line shorter than running text (unless
+        ``any_width``: a heading fills a narrow column)."""
         words = line.text.split()
         return (
             0 < len(words) <= HEADING_MAX_WORDS
-            and len(line.text) < 0.7 * self.usual_width
+            and (any_width or len(line.text) < 0.7 * self.usual_width)
             and not re.search(r"[,;.:—–-]$", line.text)
             and not line.text[0].islower()
         )
@@ -344,7 +364,7 @@ class _Segmenter:
         elif (
             self.units
             and (line.after_blank or re.search(r"[.:;]$", self.lines[index - 1].text))
-            and self._is_short_heading(line)
+            and self._is_short_heading(line, any_width=True)
             and self._next_starts_article(index)
         ):
             self._start_heading(line)

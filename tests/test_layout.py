@@ -73,6 +73,21 @@ def test_heading_at_the_foot_of_several_pages_is_not_a_running_footer():
     assert all(page[-1].text.startswith("Article") for page in kept)
 
 
+def test_article_headings_at_the_same_place_on_two_pages_are_not_a_running_header():
+    """Regression: a two-column agreement of 4 pages put "Article 3" and "Article 6" at the same spot on
+    pages 1 and 2; masking the digits made them look like one header and both headings were dropped."""
+    pages = []
+    for page, article in enumerate((3, 6, None, None), start=1):
+        body = column(40, 560, 700, [f"Body {page}.{i}" for i in range(5)])
+        margin = [Line(200, 770, 400, 778, "Treaty Series No. 1178"), Line(290, 20, 310, 28, str(page))]
+        if article is not None:
+            margin.append(Line(40, 60, 120, 70, f"Article {article}"))
+        pages.append([*body, *margin])
+    kept, removed = drop_running_lines(pages, [HEIGHT] * 4)
+    assert removed[0] == ["Treaty Series No. 1178", "1"]
+    assert "Article 6" in [ln.text for ln in kept[1]]
+
+
 def test_hyphenated_words_are_rejoined_but_compounds_keep_their_hyphen():
     lines = column(
         40, 560, 700, ["the costs of recruit-", "ment are borne by the main-", "d'oeuvre employer"]
