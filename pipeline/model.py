@@ -46,6 +46,18 @@ class Metadata:
     year: int | None = None
     type: str | None = None
     language: str | None = None
+    languages: list[str] = field(default_factory=list)
+    """Every language the text is written in (bilingual instruments), the main one first."""
+    origin: str | None = None
+    """ISO 3166 alpha-2 code of the country the workers come from, where the text says so."""
+    destination: str | None = None
+    """ISO 3166 alpha-2 code of the country they go to, where the text says so."""
+    date_signed: str | None = None
+    """ISO date (YYYY-MM-DD) of signature where the text gives a full date."""
+    place: str | None = None
+    """Place of signature ("The Hague", "Rome")."""
+    overrides: list[str] = field(default_factory=list)
+    """Fields taken from a user's metadata file at ingest instead of the text."""
 
 
 @dataclass

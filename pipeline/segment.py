@@ -283,7 +283,7 @@ class _Segmenter:
         wrapped = len(previous.text) >= 0.8 * self.usual_width and not re.search(r"[.;:]$", previous.text)
         return self._title_like(line) or wrapped or self._title_runs_to_article(index)
 
-    def _title_runs_to_article(self, index: int, max_lines: int = 3) -> bool:
+    def _title_runs_to_article(self, index: int, max_lines: int = 6) -> bool:
         """Whether the lines from ``index`` are unpunctuated title lines up to an article or chapter."""
         for offset, line in enumerate(self.lines[index : index + max_lines + 1]):
             if ARTICLE_RE.match(line.text) or CHAPTER_RE.match(line.text):
