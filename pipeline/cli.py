@@ -18,6 +18,7 @@ from .extract import extract as extract_pdf
 from .ingest import ingest as ingest_paths
 from .isolation import Limits, extract_isolated
 from .model import Document
+from .user_metadata import load_metadata_table
 
 app = typer.Typer(
     help="blamine: bilateral labour migration agreements → clauses, provision labels and scorecards.",
@@ -81,14 +82,24 @@ def ingest(
     ocr_jobs: OcrJobsOption = 0,
     timeout_per_file: TimeoutOption = Limits.timeout,
     max_memory_per_file: MemoryOption = Limits.max_memory_mb or 0,
+    metadata: Annotated[
+        Path | None,
+        typer.Option(
+            help="CSV or JSON of known metadata per file (columns file or sha256, then title, parties, "
+            "countries, year, type, language, origin, destination, date_signed, place); filled cells "
+            "override what the text says.",
+        ),
+    ] = None,
 ) -> None:
     """Extract, segment, classify and score agreement PDFs; write STORE/documents/<doc_id>.json."""
     try:
         model = load_model(models)
+        table = load_metadata_table(metadata) if metadata is not None else None
     except BlamineError as exc:
         _fail(exc)
     limits = Limits(timeout=timeout_per_file, max_memory_mb=max_memory_per_file or None)
-    results = ingest_paths(paths, store, model, _extract_options(password, ocr_lang, ocr_jobs), limits)
+    options = _extract_options(password, ocr_lang, ocr_jobs)
+    results = ingest_paths(paths, store, model, options, limits, metadata=table)
     if not results:
         typer.echo(f"ERROR {' '.join(map(str, paths))}: no PDF files found [E_NOT_FOUND]", err=True)
         raise typer.Exit(code=1)

@@ -22,6 +22,7 @@ E_TIMEOUT = "E_TIMEOUT"
 E_MEMORY = "E_MEMORY"
 E_CRASH = "E_CRASH"
 E_SIDECAR = "E_SIDECAR"
+E_METADATA = "E_METADATA"
 
 
 class BlamineError(Exception):

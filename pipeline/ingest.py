@@ -21,6 +21,7 @@ from .model import Document
 from .scorecard import score
 from .segment import segment
 from .store import save
+from .user_metadata import MetadataTable, apply_metadata
 
 
 @dataclass
@@ -86,15 +87,18 @@ def process(
     model: ClauseClassifier,
     options: ExtractOptions | None = None,
     limits: Limits | None = None,
+    metadata: MetadataTable | None = None,
 ) -> Document:
     """Run the whole pipeline on one PDF and return the finished document (not yet stored).
 
-    Extraction, the stage that meets hostile input, runs in a worker process under ``limits``.
+    Extraction, the stage that meets hostile input, runs in a worker process under ``limits``. The user's
+    ``metadata`` table, when given, overrides what the text says about the document.
     """
     doc = extract_isolated(path, options, limits)
     segment(doc)
     title = next((c.text for c in doc.clauses if c.kind == "title"), None)
     doc.metadata = extract_metadata(doc.text, title=title)
+    apply_metadata(doc, metadata)
     classify(doc, model)
     return score(doc)
 
@@ -105,6 +109,7 @@ def ingest(
     model: ClauseClassifier,
     options: ExtractOptions | None = None,
     limits: Limits | None = None,
+    metadata: MetadataTable | None = None,
 ) -> list[FileResult]:
     """Process and store every PDF under ``paths``; failures become ``FileResult(ok=False)`` entries."""
     results = []
@@ -113,7 +118,7 @@ def ingest(
         try:
             if not path.exists():
                 raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
-            doc = process(path, model, file_options(path, options), limits)
+            doc = process(path, model, file_options(path, options), limits, metadata)
             save(doc, store)
             results.append(
                 FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started, document=doc)
