@@ -214,3 +214,107 @@ _WITNESS = _words(
 INLINE_BREAK_RE = re.compile(
     rf"(?<=[.;:!?”\"»])[ \t]+(?=(?:{_CLOSING}|{_WITNESS})\b)|(?:{_LEAD_OUT}):[ \t]+(?=[A-ZÀ-Ý])"
 )
+
+# -- front matter --------------------------------------------------------------------------------------
+_RECITAL = _words(
+    "Considering",
+    "Recognising",
+    "Recognizing",
+    "Noting",
+    "Desiring",
+    "Desirous",
+    "Having regard",
+    "Bearing in mind",
+    "Convinced",
+    "Acknowledging",
+    "Affirming",
+    "Reaffirming",
+    "Whereas",
+    "Aware",
+    "Taking into account",
+    "Mindful",
+    "Wishing",
+    "Have agreed",
+    "Hereby agree",
+    "Considérant",
+    "Reconnaissant",
+    "Désireux",
+    "Désireuses",
+    "Animés",
+    "Soucieux",
+    "Soucieuses",
+    "Tenant compte",
+    "Convaincus",
+    "Conscients",
+    "Constatant",
+    "Rappelant",
+    "Prenant en considération",
+    "Sont convenus",
+    "Ont convenu",
+    "Ont résolu",
+    "Overwegende",
+    "Gelet op",
+    "Erkennende",
+    "Wensende",
+    "Geleid door",
+    "In aanmerking nemende",
+    "Verlangende",
+    "Bezield door",
+    "Indachtig",
+    "Zijn overeengekomen",
+    "Zijn het volgende overeengekomen",
+    "Komen overeen",
+    "In Anbetracht",
+    "In dem Wunsch",
+    "In dem Wunsche",
+    "Von dem Wunsche",
+    "In dem Bestreben",
+    "Im Hinblick",
+    "Eingedenk",
+    "In der Erwägung",
+    "Geleitet von",
+    "In Erkenntnis",
+    "In der Überzeugung",
+    "Haben folgendes vereinbart",
+    "Haben Folgendes vereinbart",
+    "Sind wie folgt übereingekommen",
+    "Considerando",
+    "Reconociendo",
+    "Deseosos",
+    "Teniendo en cuenta",
+    "Conscientes",
+    "Animados",
+    "Convencidos",
+    "Han convenido",
+    "Reconhecendo",
+    "Desejosos",
+    "Tendo em conta",
+    "Acordam",
+    "Acordaram",
+    "Riconoscendo",
+    "Desiderosi",
+    "Tenuto conto",
+    "Consapevoli",
+    "Animati",
+    "Convinti",
+    "Hanno convenuto",
+    "Convengono",
+)
+# A recital or the enacting formula at the start of a line: each is its own preamble unit.
+RECITAL_RE = re.compile(rf"^(?:{_RECITAL})\b", re.IGNORECASE)
+# A table of contents: its heading, and entries that end in dot leaders and a page number.
+CONTENTS_HEADING_RE = re.compile(
+    r"^(?:table of contents|contents|table des matières|sommaire|inhoud|inhoudsopgave|inhaltsverzeichnis|"
+    r"inhalt|índice|indice|sumário|sommario)$",
+    re.IGNORECASE,
+)
+CONTENTS_ENTRY_RE = re.compile(r"(?:(?:\.\s?){3,}|…+|_{3,}|\s{3,})\s*\d{1,4}$")
+PAGE_NUMBER_AT_END_RE = re.compile(r"\D\s\d{1,4}$")
+# The instrument a title names: a title after the signatures starts the next part (the text in another
+# language, or an instrument printed after this one).
+INSTRUMENT_RE = re.compile(
+    r"\b(?:Agreement|Arrangement|Convention|Treaty|Protocol|Memorandum|Accord|Traité|Protocole|Overeenkomst|"
+    r"Verdrag|Regeling|Protocol|Abkommen|Vertrag|Vereinbarung|Übereinkommen|Acuerdo|Convenio|Tratado|Acordo|"
+    r"Convenção|Accordo|Convenzione|Trattato|Contract|Contrat|Contrato|Contratto|Vertrag)\b",
+    re.IGNORECASE,
+)

@@ -21,12 +21,17 @@ from .markers import (
     ARTICLE_RE,
     CHAPTER_RE,
     CLOSING_RE,
+    CONTENTS_ENTRY_RE,
+    CONTENTS_HEADING_RE,
     INLINE_BREAK_RE,
+    INSTRUMENT_RE,
     ITEM_RE,
     LETTER_NUMBER_RE,
     LETTER_POINT_RE,
+    PAGE_NUMBER_AT_END_RE,
     PARAGRAPH_RE,
     PLACE_DATE_SIGNATURE_RE,
+    RECITAL_RE,
     ROMAN_ITEMS,
     SALUTATION_RE,
     SECTION_RE,
@@ -102,6 +107,27 @@ def _is_letterhead(line: _Line) -> bool:
     )
     short = len(line.text.split()) <= 8 and not re.search(r"[,;:]$", line.text)
     return short and (capitals or code) and not structural
+
+
+def _contents_lines(lines: list[_Line]) -> set[int]:
+    """Indices of a table of contents: its heading and entries ending in a page number ("Article 5 ..... 3").
+
+    Entries with dot leaders count anywhere; after a "Contents" heading, any line ending in a page number
+    does, up to the first line that does not.
+    """
+    found: set[int] = set()
+    in_contents = False
+    for k, line in enumerate(lines):
+        if CONTENTS_HEADING_RE.match(line.text):
+            in_contents = True
+            found.add(k)
+            continue
+        entry = CONTENTS_ENTRY_RE.search(line.text) is not None
+        if entry or (in_contents and PAGE_NUMBER_AT_END_RE.search(line.text)):
+            found.add(k)
+        else:
+            in_contents = False
+    return found
 
 
 def _form_numbers(lines: list[_Line]) -> set[int]:
@@ -221,6 +247,8 @@ class _Segmenter:
         self.last_article_value: dict[int | None, int] = {}  # per container
         self.last_front_letter: str | None = None
         self.form_numbers = _form_numbers(self.lines)
+        self.contents = _contents_lines(self.lines)
+        self.title_unit: int | None = None
         self.note: int | None = None
         self.note_phase = ""  # "opening" → "content" → "closing"
         self.opening_until = -1
@@ -333,6 +361,18 @@ class _Segmenter:
             self._start_annex(line)
             self.pending_heading = None
             return
+        if index in self.contents:
+            current = self.units[self.current] if self.current is not None else None
+            if (
+                current is not None
+                and current.heading == "Contents"
+                and not line.after_blank
+                or index - 1 in self.contents
+            ):
+                self._extend(line)
+            else:
+                self._open("other", line, self._container(), heading="Contents")
+            return
         if self.pending_heading is not None:
             owner_index, self.pending_heading = self.pending_heading, None
             owner = self.units[owner_index]
@@ -369,7 +409,7 @@ class _Segmenter:
         ):
             self._start_heading(line)
         else:
-            self._continue(line)
+            self._continue(line, index)
 
     def _article_match(self, index: int, line: _Line) -> re.Match[str] | None:
         text = line.text
@@ -578,14 +618,32 @@ class _Segmenter:
         self.item = self._open("item", line, owner_index, article=owner.article, number=number)
         return True
 
-    def _continue(self, line: _Line) -> None:
+    def _continue(self, line: _Line, index: int) -> None:
+        if self.zone == "signature" and self.annex is None and self._starts_next_instrument(line):
+            # After the signatures, a title starts the next part: the text in its other language, or a
+            # second instrument printed after the first.
+            self._reset_structure()
+            self.zone = "front"
+            self.title_unit = None
+            self.current = None
+            self.last_article_value.pop(None, None)
         if self.zone == "front":
-            title = self.units[0] if self.units and self.units[0].kind == "title" else None
-            if not self.units and len(line.text.split()) <= TITLE_MAX_WORDS:
-                self._open("title", line, None)
-            elif title is not None and self.current == 0 and (not line.after_blank or self._title_like(line)):
+            title = self.title_unit
+            if title is None and self.current is None and len(line.text.split()) <= TITLE_MAX_WORDS:
+                self.title_unit = self._open("title", line, None)
+            elif (
+                title is not None
+                and self.current == title
+                and (not line.after_blank or self._title_like(line))
+                and not RECITAL_RE.match(line.text)
+            ):
                 self._extend(line)
-            elif line.after_blank or self.current is None or self._front_letter_point(line):
+            elif (
+                line.after_blank
+                or self.current is None
+                or self._front_letter_point(line)
+                or self._recital_starts(index, line)
+            ):
                 self._open("preamble", line, None)
             else:
                 self._extend(line)
@@ -610,6 +668,27 @@ class _Segmenter:
             if self.current == self.article:
                 current.has_body = True
             self._extend(line)
+
+    def _recital_starts(self, index: int, line: _Line) -> bool:
+        """ "Considering …", "Overwegende …", "Have agreed as follows:" after an ended line: a new recital."""
+        if RECITAL_RE.match(line.text) is None or index == 0:
+            return False
+        previous = self.lines[index - 1].text
+        # A comma ends a recital only on a line that stops short; a full line wraps a run-in preamble.
+        short = len(previous) < 0.8 * self.usual_width
+        return re.search(r"[;:.]$", previous) is not None or (previous.endswith(",") and short)
+
+    def _starts_next_instrument(self, line: _Line) -> bool:
+        """A title line after the signatures: names an instrument early, reads as a title, not a sentence."""
+        words = line.text.split()
+        early = " ".join(words[:12])
+        return (
+            line.after_blank
+            and len(words) <= TITLE_MAX_WORDS
+            and INSTRUMENT_RE.search(early) is not None
+            and line.text[0].isupper()
+            and not line.text.endswith((".", ";", ","))
+        )
 
     def _front_letter_point(self, line: _Line) -> bool:
         """ "A. Employer:", "B. Worker:": the lettered parts of a contract's front page, each its own unit."""
