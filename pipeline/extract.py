@@ -264,8 +264,24 @@ def extract(
         raise BlamineError(path, "PDF has no pages", E_NO_PAGES)
 
     kept, removed = drop_running_lines([s.lines for s in scans], [s.height for s in scans])
-    texts = [lines_to_text(reading_order(lines, s.width)) for lines, s in zip(kept, scans, strict=True)]
-    text, spans = join_pages(texts)
+    ordered = [reading_order(lines, s.width) for lines, s in zip(kept, scans, strict=True)]
+    halves = _language_halves(ordered, [s.width for s in scans])
+    if halves is None:
+        texts = [lines_to_text(lines) for lines in ordered]
+        text, spans = join_pages(texts)
+        parallel_spans: list[tuple[int, int] | None] = [None] * len(texts)
+    else:
+        (first, second), (left_texts, right_texts) = halves
+        warnings.append(
+            f"side-by-side bilingual layout ({first} | {second}): the left columns are read first, then the "
+            "right columns"
+        )
+        text, spans = join_pages(left_texts)
+        right, right_spans = join_pages(right_texts)
+        offset = len(text) + 2
+        text = f"{text}\n\n{right}"
+        parallel_spans = [(start + offset, end + offset) for start, end in right_spans]
+        texts = [left + right for left, right in zip(left_texts, right_texts, strict=True)]
     pages = [
         Page(
             number=number,
@@ -275,9 +291,11 @@ def extract(
             char_end=end,
             ocr_confidence=confidence,
             removed=page_removed,
+            parallel_start=parallel[0] if parallel else None,
+            parallel_end=parallel[1] if parallel else None,
         )
-        for number, (scan, confidence, page_text, (start, end), page_removed) in enumerate(
-            zip(scans, confidences, texts, spans, removed, strict=True), start=1
+        for number, (scan, confidence, page_text, (start, end), page_removed, parallel) in enumerate(
+            zip(scans, confidences, texts, spans, removed, parallel_spans, strict=True), start=1
         )
     ]
     sha = file_sha256(path)
@@ -290,6 +308,40 @@ def extract(
         detail += f" ({warnings[-1]})" if ocred and warnings else ""
         raise BlamineError(path, f"no text on any page{detail}", E_NO_TEXT)
     return Document(doc_id=doc_id_for(sha), source=source, text=text, pages=pages, warnings=warnings)
+
+
+SIDE_BY_SIDE_MIN_WORDS = 30
+"""Words a page half needs before its language is compared with the other half's."""
+
+
+def _language_halves(
+    pages: list[list[Line]], widths: list[float]
+) -> tuple[tuple[str, str], tuple[list[str], list[str]]] | None:
+    """For a bilingual instrument printed side by side (one language per column), the two languages and
+    each page's left and right texts; ``None`` for any other layout.
+
+    Reading such a page column by column would interleave the two versions page after page; read as two
+    texts, each version is whole and the segmenter finds its articles in order. Decided on the pages whose
+    halves both hold enough words: all of them must show the same two different languages.
+    """
+    halves: list[tuple[list[Line], list[Line]]] = []
+    pairs: set[tuple[str | None, str | None]] = set()
+    for lines, width in zip(pages, widths, strict=True):
+        left = [ln for ln in lines if ln.column == -1 or (ln.x0 + ln.x1) / 2 < width / 2]
+        right = [ln for ln in lines if ln.column != -1 and (ln.x0 + ln.x1) / 2 >= width / 2]
+        halves.append((left, right))
+        left_text, right_text = (" ".join(ln.text for ln in half) for half in (left, right))
+        if min(len(left_text.split()), len(right_text.split())) >= SIDE_BY_SIDE_MIN_WORDS:
+            pairs.add((detect_language(left_text), detect_language(right_text)))
+    if len(pairs) != 1:
+        return None
+    first, second = pairs.pop()
+    if first is None or second is None or first == second:
+        return None
+    return (first, second), (
+        [lines_to_text(left) for left, _ in halves],
+        [lines_to_text(right) for _, right in halves],
+    )
 
 
 def _scan_pages(path: Path, readable: Path, password: str | None) -> list[_PageScan]:

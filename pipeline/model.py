@@ -71,6 +71,10 @@ class Page:
     char_end: int
     ocr_confidence: float | None = None
     removed: list[str] = field(default_factory=list)
+    parallel_start: int | None = None
+    """Where this page's second column sits in ``Document.text`` when a bilingual instrument is printed
+    side by side (the left columns of all pages come first, then the right columns); else ``None``."""
+    parallel_end: int | None = None
     """Running headers, footers and page numbers dropped from this page (kept for provenance)."""
 
 
@@ -99,6 +103,11 @@ class Clause:
     heading: str | None = None
     in_annex: bool = False
     labels: list[LabelScore] = field(default_factory=list)
+    language: str | None = None
+    """Language of the part of the text the clause is in (ISO 639-1), ``None`` if undetermined."""
+    parallel_of: str | None = None
+    """In a bilingual instrument, the id of the same provision in the first language's text: this clause
+    is its other authentic version, not another provision (classification and scorecards skip it)."""
 
 
 @dataclass
@@ -135,6 +144,10 @@ class Document:
 
     def page_at(self, offset: int) -> int:
         """Number of the page holding character ``offset`` of ``text`` (the last page if past the end)."""
+        for page in self.pages:
+            if page.parallel_start is not None and page.parallel_end is not None:
+                if page.parallel_start <= offset < page.parallel_end:
+                    return page.number
         for page in self.pages:
             if offset < page.char_end:
                 return page.number

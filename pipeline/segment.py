@@ -38,6 +38,7 @@ from .markers import (
     SIGNATURE_RE,
     YEAR_AT_END_RE,
 )
+from .metadata import detect_language
 from .model import Clause, ClauseKind, Document
 
 TITLE_MAX_WORDS = 40
@@ -391,6 +392,8 @@ class _Segmenter:
             self._start_heading(line)
         elif self.note is not None and self._feed_note(index, line):
             pass
+        elif self.zone == "signature" and self.annex is None and self._starts_next_instrument(line):
+            self._start_next_part(line)
         elif PLACE_DATE_SIGNATURE_RE.match(text) or (
             SIGNATURE_RE.match(text) and self.zone != "front" and (line.after_blank or self.item is None)
         ):
@@ -618,15 +621,15 @@ class _Segmenter:
         self.item = self._open("item", line, owner_index, article=owner.article, number=number)
         return True
 
+    def _start_next_part(self, line: _Line) -> None:
+        """After the signatures, a title starts the next part: the text in its other language, or a second
+        instrument printed after the first. Its front matter and articles follow as for the first."""
+        self._reset_structure()
+        self.zone = "front"
+        self.last_article_value.pop(None, None)
+        self.title_unit = self._open("title", line, None)
+
     def _continue(self, line: _Line, index: int) -> None:
-        if self.zone == "signature" and self.annex is None and self._starts_next_instrument(line):
-            # After the signatures, a title starts the next part: the text in its other language, or a
-            # second instrument printed after the first.
-            self._reset_structure()
-            self.zone = "front"
-            self.title_unit = None
-            self.current = None
-            self.last_article_value.pop(None, None)
         if self.zone == "front":
             title = self.title_unit
             if title is None and self.current is None and len(line.text.split()) <= TITLE_MAX_WORDS:
@@ -684,6 +687,7 @@ class _Segmenter:
         early = " ".join(words[:12])
         return (
             line.after_blank
+            and not SIGNATURE_RE.match(line.text)
             and len(words) <= TITLE_MAX_WORDS
             and INSTRUMENT_RE.search(early) is not None
             and line.text[0].isupper()
@@ -720,13 +724,14 @@ def _id_safe(number: str | None) -> str | None:
     return re.sub(r"[^\w]", "", number or "") or None
 
 
-def _clause_ids(units: list[_Unit]) -> list[str]:
-    """Stable, readable ids from the structure: ``art-7``, ``art-7.2``, ``art-7.2.b``, ``annex-1.art-3``."""
+def _clause_ids(units: list[_Unit], prefixes: dict[int, str]) -> list[str]:
+    """Stable, readable ids from the structure: ``art-7``, ``art-7.2``, ``art-7.2.b``, ``annex-1.art-3``;
+    top-level units of a later part carry its prefix (``de.art-7`` in a Dutch–German instrument)."""
     ids: list[str] = []
     counters: dict[str, int] = {}
     seen: set[str] = set()
-    for unit in units:
-        parent = ids[unit.parent] if unit.parent is not None else None
+    for index, unit in enumerate(units):
+        parent = ids[unit.parent] if unit.parent is not None else prefixes.get(index)
         own_number = _id_safe(unit.number)
         if unit.kind == "note" and unit.number:
             local = unit.number
@@ -762,12 +767,104 @@ def _clause_ids(units: list[_Unit]) -> list[str]:
     return ids
 
 
+@dataclass
+class _Part:
+    """A run of top-level units: the whole text, or one language version of a bilingual instrument."""
+
+    first: int
+    last: int
+    language: str | None = None
+
+
+def _parts(units: list[_Unit], text: str) -> tuple[list[int], list[_Part]]:
+    """Split the units into parts, one per version of the text, and find each part's language.
+
+    A part starts at every title after the first (the segmenter opens one after the signatures), and where
+    top-level article numbering starts again at 1. Returns each unit's part and the parts.
+    """
+    part_of: list[int] = []
+    parts: list[_Part] = []
+    highest = 0
+    for index, unit in enumerate(units):
+        if unit.parent is not None:
+            part_of.append(part_of[unit.parent])
+            continue
+        value = _article_value(unit.article or "") if unit.kind == "article" else None
+        restart = value == 1 and highest >= 2
+        if not parts or (unit.kind == "title" and index > 0) or restart:
+            parts.append(_Part(index, index))
+            highest = 0
+        if value is not None:
+            highest = max(highest, value)
+        parts[-1].last = index
+        part_of.append(len(parts) - 1)
+    for number, part in enumerate(parts):
+        members = [u for u, p in zip(units, part_of, strict=True) if p == number]
+        start, end = min(u.start for u in members), max(u.end for u in members)
+        part.language = detect_language(text[start:end])
+    return part_of, parts
+
+
+def _parallel_key(units: list[_Unit], index: int) -> tuple[str, ...]:
+    """What identifies a unit across language versions: its kind and printed numbers, up to the root."""
+    keys: list[str] = []
+    current: int | None = index
+    while current is not None:
+        unit = units[current]
+        value = _article_value(unit.article or "")
+        number = re.sub(r"\W", "", (unit.number or "").lower())
+        keys.append(f"{unit.kind}:{value if value is not None else unit.article}:{number}")
+        current = unit.parent
+    return tuple(reversed(keys))
+
+
+def _parallels(units: list[_Unit], part_of: list[int], parts: list[_Part]) -> dict[int, int]:
+    """{unit of a later part: the same provision in the first part}, for parts in another language.
+
+    Units are matched by kind and printed numbers; units without numbers (recitals, headings) by their
+    order among units with the same key.
+    """
+    first_language = parts[0].language if parts else None
+    by_key: dict[tuple[str, ...], int] = {}
+    seen: dict[tuple[tuple[str, ...], int], int] = {}
+    pairs: dict[int, int] = {}
+    for index in range(len(units)):
+        part = part_of[index]
+        language = parts[part].language
+        if part > 0 and (language is None or first_language is None or language == first_language):
+            continue
+        key = _parallel_key(units, index)
+        order = seen[(key, part)] = seen.get((key, part), 0) + 1
+        keyed = (*key, str(order))
+        if part == 0:
+            by_key[keyed] = index
+        elif keyed in by_key:
+            pairs[index] = by_key[keyed]
+    return pairs
+
+
+def _part_prefixes(part_of: list[int], parts: list[_Part], units: list[_Unit]) -> dict[int, str]:
+    """Id prefix for the top-level units of later parts: the language code, or ``part-N``."""
+    languages = [part.language for part in parts]
+    prefixes: dict[int, str] = {}
+    for index, unit in enumerate(units):
+        part = part_of[index]
+        if part == 0 or unit.parent is not None:
+            continue
+        language = languages[part]
+        unique = language is not None and languages.count(language) == 1
+        prefixes[index] = language if unique and language else f"part-{part + 1}"
+    return prefixes
+
+
 def segment(doc: Document) -> Document:
     """Fill ``doc.clauses`` from ``doc.text`` (replacing any previous clauses)."""
     units = _Segmenter(doc.text).run()
-    ids = _clause_ids(units)
+    part_of, parts = _parts(units, doc.text)
+    ids = _clause_ids(units, _part_prefixes(part_of, parts, units))
+    parallels = _parallels(units, part_of, parts)
     clauses = []
-    for unit, clause_id in zip(units, ids, strict=True):
+    for index, (unit, clause_id) in enumerate(zip(units, ids, strict=True)):
         raw = doc.text[unit.start : unit.end]
         clauses.append(
             Clause(
@@ -783,6 +880,8 @@ def segment(doc: Document) -> Document:
                 number=unit.number,
                 heading=unit.heading,
                 in_annex=unit.in_annex,
+                language=parts[part_of[index]].language,
+                parallel_of=ids[parallels[index]] if index in parallels else None,
             )
         )
     doc.clauses = clauses
@@ -799,5 +898,7 @@ def classification_units(doc: Document) -> list[Clause]:
     return [
         c
         for c in doc.clauses
-        if c.kind in ("preamble", "article", "paragraph") and c.id not in has_paragraphs
+        if c.kind in ("preamble", "article", "paragraph")
+        and c.id not in has_paragraphs
+        and c.parallel_of is None
     ]
