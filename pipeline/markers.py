@@ -57,6 +57,8 @@ PARAGRAPH_RE = re.compile(
     r"^(?:\((?P<paren>\d{1,3})\)\.?|(?P<num>\d{1,3})(?P<suffix>[a-z]?)[.)](?!\d)|§\s*(?P<sect>\d{1,3})[.)]?)"
     r"(?:\s*[—–-](?=\s))?(?:\s+|$)"
 )
+# "2.1", "2.1.": a decimal sub-clause of article or point 2 (modern contracts and MOUs).
+DECIMAL_RE = re.compile(r"^(?P<major>\d{1,3})\.(?P<minor>\d{1,3})\.?(?:\s+|$)")
 ITEM_RE = re.compile(r"^(?:\((?P<paren>[a-z]{1,4})\)\.?|(?P<bare>[a-z]{1,4})[.)])\s*(?=\S)")
 # "A.", "B)": capital-letter points, the numbering of some notes and of the parts of a contract's front page.
 LETTER_POINT_RE = re.compile(r"^(?:\((?P<paren>[A-Z])\)|(?P<bare>[A-Z])[.)])\s+(?=\S)")
@@ -176,6 +178,10 @@ _CLOSING = _words(
     "Voglia gradire",
 )
 # Matched with ``CLOSING_RE.match(text, pos)`` on the whole text: a formula may wrap onto the next line.
+# "(Signed) A. Writer", "(s.) H. A. Hooft", "(get.) J. Smit": a signature line in a note or a copy.
+SIGNED_RE = re.compile(
+    r"^\((?:signed|sgd\.?|s\.|get\.|gez\.|gez|firmado|assinado|firmato|gezeichnet)\)", re.I
+)
 CLOSING_RE = re.compile(rf"(?:{_CLOSING})\b")
 _LEAD_OUT = _words(
     "as follows",
@@ -211,8 +217,11 @@ _WITNESS = _words(
 # Where a line holds two units, the second starts here: the testimonium after the last article's sentence
 # ("… six mois. En foi de quoi …"), a courtesy formula after a note's last point ("… 1956. Je Vous prie …"),
 # or the agreed text after the note's lead-out ("… ce qui suit: Au moment …").
+# An article heading glued to the end of the previous sentence ("… shall apply. Article 5" + a capitalised
+# next line) also starts there.
 INLINE_BREAK_RE = re.compile(
     rf"(?<=[.;:!?”\"»])[ \t]+(?=(?:{_CLOSING}|{_WITNESS})\b)|(?:{_LEAD_OUT}):[ \t]+(?=[A-ZÀ-Ý])"
+    rf"|(?<=[.;:])[ \t]*(?={_ARTICLE_WORDS}\s*{_NUMBER}[.:]?[ \t]*\n[ \t]*[A-ZÀ-Ý(])"
 )
 
 # -- front matter --------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ articles of annexes (:func:`classification_units`).
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .markers import (
@@ -23,6 +24,7 @@ from .markers import (
     CLOSING_RE,
     CONTENTS_ENTRY_RE,
     CONTENTS_HEADING_RE,
+    DECIMAL_RE,
     INLINE_BREAK_RE,
     INSTRUMENT_RE,
     ITEM_RE,
@@ -36,6 +38,7 @@ from .markers import (
     SALUTATION_RE,
     SECTION_RE,
     SIGNATURE_RE,
+    SIGNED_RE,
     YEAR_AT_END_RE,
 )
 from .metadata import detect_language
@@ -124,7 +127,8 @@ def _contents_lines(lines: list[_Line]) -> set[int]:
             found.add(k)
             continue
         entry = CONTENTS_ENTRY_RE.search(line.text) is not None
-        if entry or (in_contents and PAGE_NUMBER_AT_END_RE.search(line.text)):
+        numbered = PAGE_NUMBER_AT_END_RE.search(line.text) is not None and len(line.text.split()) >= 3
+        if entry or (in_contents and numbered):
             found.add(k)
         else:
             in_contents = False
@@ -191,8 +195,13 @@ def _note_starts(lines: list[_Line]) -> tuple[dict[int, int], set[int]]:
             first -= 1
         if first > 0 and LETTER_NUMBER_RE.match(lines[first - 1].text):
             letter_numbers.add(first - 1)
-        salutation_end = len(line.text) + 1
-        starts[first] = index + 1 if match.end() > salutation_end else index
+        salutation_line = index + 1 if match.end() > len(line.text) + 1 else index
+        if lines[salutation_line].text.strip() == match.group().strip():
+            # "Sir," alone on its line: the opening formula is the paragraph that follows it.
+            salutation_line += 1
+            while salutation_line + 1 < len(lines) and not lines[salutation_line + 1].after_blank:
+                salutation_line += 1
+        starts[first] = min(salutation_line, len(lines) - 1)
         index = starts[first] + 1
     return starts, letter_numbers
 
@@ -259,6 +268,29 @@ class _Segmenter:
         )
         widths = sorted(len(ln.text) for ln in self.lines)
         self.usual_width = widths[len(widths) * 3 // 4] if widths else 80
+        self.headed_articles = self._headed_articles()
+
+    def _headed_articles(self) -> set[int]:
+        """Lines that head unnumbered articles ("Wages" over its text), in a text with no other structure.
+
+        Some contracts and MOUs have no article numbers at all: each provision sits under a short heading.
+        Only when neither article headings nor numbered points exist, and at least three such headings do.
+        """
+        numbered = sum(1 for ln in self.lines if PARAGRAPH_RE.match(ln.text) or DECIMAL_RE.match(ln.text))
+        if self.has_articles or self.sections_are_articles or numbered >= 2 or self.note_starts:
+            return set()
+        found = set()
+        for k in range(1, len(self.lines) - 1):
+            line, following = self.lines[k], self.lines[k + 1]
+            body = len(following.text.split()) > HEADING_MAX_WORDS or re.search(r"[.;:]$", following.text)
+            if (
+                line.after_blank
+                and self._is_short_heading(line)
+                and body
+                and not SIGNATURE_RE.match(line.text)
+            ):
+                found.add(k)
+        return found if len(found) >= 3 else set()
 
     # -- building blocks -------------------------------------------------------------------------
     def _open(
@@ -394,10 +426,16 @@ class _Segmenter:
             pass
         elif self.zone == "signature" and self.annex is None and self._starts_next_instrument(line):
             self._start_next_part(line)
+        elif index in self.headed_articles and self.zone != "signature":
+            self._reset_structure()
+            self.zone = "body" if self.annex is None else self.zone
+            self.article = self._open("article", line, self._container(), heading=text)
         elif PLACE_DATE_SIGNATURE_RE.match(text) or (
             SIGNATURE_RE.match(text) and self.zone != "front" and (line.after_blank or self.item is None)
         ):
             self._start_signature(line)
+        elif (decimal := DECIMAL_RE.match(text)) and self._start_subclause(line, decimal):
+            pass
         elif (paragraph := PARAGRAPH_RE.match(text)) and self._start_paragraph(line, paragraph):
             pass
         elif (item := ITEM_RE.match(text)) and self._start_item(
@@ -490,6 +528,22 @@ class _Segmenter:
         self._reset_structure()
         self._open("heading", line, self._container(), heading=line.text)
 
+    def _start_subclause(self, line: _Line, match: re.Match[str]) -> bool:
+        """ "2.1", "2.2" under article or point 2: its numbered paragraphs, in sequence."""
+        if self.article is None:
+            return False
+        owner = self.units[self.article]
+        minor = int(match.group("minor"))
+        if _article_value(owner.article or "") != int(match.group("major")):
+            return False
+        if minor != (owner.last_child_number or 0) + 1:
+            return False
+        owner.last_child_number = minor
+        self.item = None
+        number = line.text.split()[0]
+        self.paragraph = self._open("paragraph", line, self.article, article=owner.article, number=number)
+        return True
+
     def _start_paragraph(self, line: _Line, match: re.Match[str]) -> bool:
         """A numbered paragraph inside an article, or a numbered point acting as an article where none exist.
 
@@ -534,8 +588,8 @@ class _Segmenter:
     def _start_note(self, line: _Line, salutation_line: int) -> None:
         """Open a diplomatic note: its opening formula runs at least to the salutation."""
         annex = self.units[self.annex] if self.annex is not None else None
-        if annex is not None and annex.children:
-            self.annex = None  # a note after an annex's content stands on its own
+        if annex is not None and any(self.units[child].kind != "note" for child in annex.children):
+            self.annex = None  # a note after an annex's articles stands on its own
         self._reset_structure()
         self.note = None
         self.note = self._open("note", line, self.annex)
@@ -557,14 +611,17 @@ class _Segmenter:
         if self._start_note_point(line):
             self.note_phase = "content"
             return True
+        signed = SIGNED_RE.match(line.text) is not None
         if self.note_phase == "opening":
-            if line.after_blank or self.lines[index - 1].text.endswith(":"):
+            if signed:
+                self._extend(line)  # a note without points: its signature ends the one formula
+            elif line.after_blank or self.lines[index - 1].text.endswith(":"):
                 self.note_phase = "content"
                 self._open("paragraph", line, note)
             else:
                 self._extend(line)
             return True
-        if CLOSING_RE.match(self.text, line.start):
+        if signed or CLOSING_RE.match(self.text, line.start):
             self._reset_structure()
             self._open("note", line, note, number="closing")
             self.note_phase = "closing"
@@ -610,7 +667,9 @@ class _Segmenter:
                 "paragraph", line, self.article, article=article.article, number=number
             )
             return True
-        owner_index = self.paragraph if self.paragraph is not None else self.article
+        owner_index = self._nested_list_owner(label)
+        if owner_index is None:
+            owner_index = self.paragraph if self.paragraph is not None else self.article
         if owner_index is None:
             return False
         owner = self.units[owner_index]
@@ -620,6 +679,18 @@ class _Segmenter:
         number = line.text.split()[0]
         self.item = self._open("item", line, owner_index, article=owner.article, number=number)
         return True
+
+    def _nested_list_owner(self, label: str) -> int | None:
+        """The lettered item owning a roman sub-list: "(i)" right under "(a) …:", then "(ii)" after "(i)"."""
+        if self.item is None:
+            return None
+        current = self.units[self.item]
+        parent = current.parent
+        if parent is not None and self.units[parent].kind == "item":
+            return parent if _item_follows(self.units[parent].last_item, label) else None
+        own_label = re.sub(r"\W", "", current.number or "")
+        starts_roman = label == "i" and current.last_item is None and own_label != "h"
+        return self.item if starts_roman else None
 
     def _start_next_part(self, line: _Line) -> None:
         """After the signatures, a title starts the next part: the text in its other language, or a second
@@ -674,7 +745,7 @@ class _Segmenter:
 
     def _recital_starts(self, index: int, line: _Line) -> bool:
         """ "Considering …", "Overwegende …", "Have agreed as follows:" after an ended line: a new recital."""
-        if RECITAL_RE.match(line.text) is None or index == 0:
+        if RECITAL_RE.match(line.text) is None or not line.text[0].isupper() or index == 0:
             return False
         previous = self.lines[index - 1].text
         # A comma ends a recital only on a line that stops short; a full line wraps a run-in preamble.
@@ -724,6 +795,14 @@ def _id_safe(number: str | None) -> str | None:
     return re.sub(r"[^\w]", "", number or "") or None
 
 
+def _slug(heading: str | None) -> str:
+    """An id fragment from an unnumbered article's heading: "Hours of Work" → "hours-of-work"."""
+    words = re.findall(
+        r"[a-z0-9]+", unicodedata.normalize("NFKD", heading or "").encode("ascii", "ignore").decode().lower()
+    )
+    return "-".join(words[:4]) or "x"
+
+
 def _clause_ids(units: list[_Unit], prefixes: dict[int, str]) -> list[str]:
     """Stable, readable ids from the structure: ``art-7``, ``art-7.2``, ``art-7.2.b``, ``annex-1.art-3``;
     top-level units of a later part carry its prefix (``de.art-7`` in a Dutch–German instrument)."""
@@ -749,7 +828,7 @@ def _clause_ids(units: list[_Unit], prefixes: dict[int, str]) -> list[str]:
             counters[scoped] = counters.get(scoped, 0) + 1
             local = key if key == "title" else f"{key}-{counters[scoped]}"
         elif unit.kind == "article":
-            local = f"art-{_id_safe(unit.article)}"
+            local = f"art-{_id_safe(unit.article) or _slug(unit.heading)}"
         elif own_number:
             local = own_number
         else:  # an unnumbered paragraph or item
