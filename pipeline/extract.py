@@ -30,7 +30,15 @@ from .errors import (
     E_NOT_PDF,
     BlamineError,
 )
-from .layout import Line, drop_running_lines, join_pages, lines_to_text, merge_pieces, reading_order
+from .layout import (
+    Line,
+    attach_markers,
+    drop_running_lines,
+    join_pages,
+    lines_to_text,
+    merge_pieces,
+    reading_order,
+)
 from .metadata import detect_language
 from .model import Document, Page, PageMethod, Source
 from .repair import RepairFailed, RepairNeedsPassword, password_variants, pdfplumber_pages, repaired_copy
@@ -136,7 +144,7 @@ def text_layer_lines(page: pdfium.PdfPage) -> list[Line]:
             for (left, bottom, right, top), text in zip(rects, texts, strict=True)
             if text.strip()
         ]
-        return merge_pieces(pieces)
+        return attach_markers(merge_pieces(pieces))
     finally:
         textpage.close()
 

@@ -82,6 +82,50 @@ def merge_pieces(pieces: list[Line]) -> list[Line]:
     return [Line(ln.x0, ln.y0, ln.x1, ln.y1, normalise_text(ln.text)) for ln in lines if ln.text.strip()]
 
 
+_MARKER = re.compile(
+    r"^(?:\(?\d{1,3}[a-z]?[.)]?|\(?(?:[a-z]{1,4}|[A-Z])[.)]|\((?:[a-z]{1,4}|[A-Z])\)|[-–—•·*])$"
+)
+MARKER_GAP = 6.0
+"""How far (in line heights) a hanging paragraph number may sit left of its text and still be joined."""
+
+
+def attach_markers(lines: list[Line]) -> list[Line]:
+    """Join a paragraph marker standing alone ("11.", "(b)", "•") to the text line level with it on its right.
+
+    A hanging indent leaves a wide gap between the number and its text; OCR engines then report the
+    number as a line of its own, often a little lower than the text, so it would be read after it.
+    """
+    markers = [ln for ln in lines if _MARKER.match(ln.text.strip())]
+    if not markers:
+        return lines
+    joined: dict[int, Line] = {}
+    used: set[int] = set()
+    for marker in markers:
+        level = [
+            (ln.x0 - marker.x1, k)
+            for k, ln in enumerate(lines)
+            if ln is not marker
+            and not _MARKER.match(ln.text.strip())
+            and 0 <= ln.x0 - marker.x1 < MARKER_GAP * max(marker.height, 1.0)
+            and abs(ln.center - marker.center) < 0.6 * max(ln.height, marker.height, 1.0)
+        ]
+        if not level:
+            continue
+        _, k = min(level)
+        if k in joined:
+            continue
+        target = lines[k]
+        joined[k] = Line(
+            marker.x0,
+            min(marker.y0, target.y0),
+            target.x1,
+            max(marker.y1, target.y1),
+            f"{marker.text.strip()} {target.text}",
+        )
+        used.add(id(marker))
+    return [joined.get(k, ln) for k, ln in enumerate(lines) if id(ln) not in used]
+
+
 def normalise_text(text: str) -> str:
     """NFKC (ligatures such as "ﬁ", full-width and presentation forms), collapsed spaces, and doubled
     fake-bold glyphs ("AArrttiiccllee" → "Article") undone when most words of the line show them."""

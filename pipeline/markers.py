@@ -54,7 +54,8 @@ ANNEX_DESIGNATOR_RE = re.compile(
 # "Nr. I", "No. 3": the number a treaty series gives each letter of an exchange of notes.
 LETTER_NUMBER_RE = re.compile(r"^(?:Nr|No|N[°º]|Number|Nummer|Numéro)\.?\s*(?:[IVXLC]{1,6}|\d{1,3})\.?$")
 PARAGRAPH_RE = re.compile(
-    r"^(?:\((?P<paren>\d{1,3})\)\.?|(?P<num>\d{1,3})(?P<suffix>[a-z]?)[.)](?!\d)|§\s*(?P<sect>\d{1,3})[.)]?)"
+    r"^(?:\((?P<paren>\d{1,3})\)\.?|(?P<num>\d{1,3})(?P<suffix>[a-z]?) ?[.)](?!\d)"  # "10 ." is OCR's "10."
+    r"|§\s*(?P<sect>\d{1,3})[.)]?)"
     r"(?:\s*[—–-](?=\s))?(?:\s+|$)"
 )
 # "2.1", "2.1.": a decimal sub-clause of article or point 2 (modern contracts and MOUs).

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from PIL import Image
 
-from .layout import Line
+from .layout import Line, attach_markers
 
 OCR_DPI = 300
 RETRY_CONFIDENCE = 60.0
@@ -169,4 +169,4 @@ def _parse_tsv(tsv: str, page_height: float, points_per_pixel: float, page_width
             Line(left * scale, page_height - bottom * scale, right * scale, page_height - top * scale, text)
         )
     confidence = round(sum(confidences) / len(confidences), 1) if confidences else None
-    return OcrResult(lines, confidence, page_width, page_height)
+    return OcrResult(attach_markers(lines), confidence, page_width, page_height)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pipeline.layout import (
     Line,
+    attach_markers,
     drop_running_lines,
     lines_to_text,
     merge_pieces,
@@ -108,3 +109,21 @@ def test_ligatures_and_doubled_fake_bold_glyphs_are_normalised():
     assert normalise_text("the ﬁrst  oﬃce") == "the first office"
     assert normalise_text("AArrttiiccllee  33") == "Article 3"
     assert normalise_text("Mississippi committee") == "Mississippi committee"
+
+
+def test_a_hanging_paragraph_number_set_lower_than_its_text_is_joined_to_it():
+    """Regression: OCR of a scanned note reported "11." as its own line a little lower than the text beside
+    it, so the number was read after the text's first line and the point was not found."""
+    text = Line(90, 700, 500, 712, "Les questions de sécurité sociale")
+    number = Line(60, 697, 75, 709, "11.")
+    below = Line(90, 686, 500, 698, "point 8, feront l'objet d'un accord.")
+    lines = attach_markers([text, number, below])
+    assert [ln.text for ln in reading_order(lines, WIDTH)] == [
+        "11. Les questions de sécurité sociale",
+        "point 8, feront l'objet d'un accord.",
+    ]
+
+
+def test_a_number_far_from_any_text_stays_alone():
+    lines = attach_markers([Line(60, 700, 75, 712, "3."), Line(400, 700, 500, 712, "far away text")])
+    assert [ln.text for ln in lines] == ["3.", "far away text"]
