@@ -266,6 +266,42 @@ def evaluate_segmentation(
         )
 
 
+@app.command("evaluate-metadata")
+def evaluate_metadata(
+    index: Annotated[Path, typer.Option(help="JSONL of known metadata per text (../shared/corpus/texts).")],
+    manifest: Annotated[
+        Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
+    ],
+    layout: Annotated[list[str] | None, typer.Option(help="Layouts to read (repeatable).")] = None,
+    ocr_jobs: OcrJobsOption = 0,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every wrong field.")] = False,
+) -> None:
+    """Share of metadata fields right (countries, year, type, language, origin, destination) per field."""
+    from .evaluate import METADATA_FIELDS, metadata_accuracy
+    from .ingest import document_metadata
+    from .metadata import country_codes
+    from .segment import segment
+
+    options = _extract_options(None, None, ocr_jobs)
+    report = metadata_accuracy(
+        index,
+        manifest,
+        lambda pdf: document_metadata(segment(extract_isolated(pdf, options))),
+        country_codes,
+        layouts=layout or ["official"],
+    )
+    if verbose:
+        for row in report.rows:
+            if not row["right"]:
+                typer.echo(
+                    f"{str(row['pdf'])[:60]:60} {row['field']:12} {row['expected']!s:20} {row['found']!s}"
+                )
+    documents = len({r["pdf"] for r in report.rows})
+    per_field = "  ".join(f"{name} {report.share(name):.2f}" for name in METADATA_FIELDS)
+    typer.echo(f"{documents} documents; {per_field}")
+    typer.echo(f"fields right: {report.share():.3f}")
+
+
 @app.command()
 def train(
     annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path(

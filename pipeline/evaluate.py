@@ -6,6 +6,9 @@ PDF's extracted text with the text it was typeset from; editorial ``[[...]]`` li
 ``segmentation_quality``: paragraph-level boundary precision/recall/F1 against gold unit spans (both texts
 aligned word by word), and article-number recall, per PDF layout.
 
+``metadata_accuracy``: share of metadata fields (countries, year, type, language, origin, destination) that
+match an index of known metadata, per field and overall.
+
 ``article_recall``: of the article numbers the gold marks (articles, their paragraphs, annex articles), the
 share that came out as article clauses of the ingested document, matched by number and by being inside an
 annex or not. Gold documents are matched to stored ones by file stem (``X.txt`` ↔ ``X.<layout>.pdf``).
@@ -254,4 +257,83 @@ def segmentation_quality(
                 "articles_found": len(expected & ours),
             }
         )
+    return report
+
+
+# ----------------------------------------------------------------------------------------------- metadata
+
+METADATA_FIELDS = ("countries", "year", "type", "language", "origin", "destination")
+
+INDEX_TYPES = {"exchange_of_notes": "BLA", "protocol": "BLA", "multilateral": "other", None: "other"}
+"""Our instrument types on the coarser vocabulary of ``../shared/corpus/texts/index.jsonl`` (BLA, MOU,
+standard_contract, model_agreement, other): an exchange of notes or a protocol between two States is a
+bilateral agreement there; a multilateral treaty, or an instrument we cannot type (an ILO convention), is
+'other'."""
+
+
+@dataclass
+class MetadataAccuracy:
+    """Per document and field: (expected, found, right)."""
+
+    rows: list[dict[str, object]] = field(default_factory=list)
+
+    def share(self, name: str | None = None) -> float:
+        """Share of fields right, over every field or only ``name``."""
+        cells = [r for r in self.rows if name is None or r["field"] == name]
+        return sum(1 for r in cells if r["right"]) / len(cells) if cells else 0.0
+
+
+def expected_metadata(entry: dict, country_codes: Callable[[str], list[str]]) -> dict[str, object]:
+    """The index entry's fields in our form: party names become ISO codes, codes upper-case."""
+    codes = sorted({code for name in entry.get("parties") or [] for code in country_codes(name)})
+    return {
+        "countries": codes,
+        "year": entry.get("year"),
+        "type": entry.get("type"),
+        "language": entry.get("language"),
+        "origin": (entry.get("origin") or "").upper() or None,
+        "destination": (entry.get("destination") or "").upper() or None,
+    }
+
+
+def metadata_accuracy(
+    index: Path,
+    manifest: Path,
+    document_for: Callable[[Path], Document],
+    country_codes: Callable[[str], list[str]],
+    *,
+    layouts: Iterable[str] = ("official",),
+) -> MetadataAccuracy:
+    """Fields of ``document_for(pdf).metadata`` against the index entry of its text, for each PDF of
+    ``manifest`` in ``layouts``."""
+    wanted = set(layouts)
+    entries = {
+        e["file"]: e
+        for e in (json.loads(line) for line in index.read_text(encoding="utf-8").splitlines() if line.strip())
+    }
+    report = MetadataAccuracy()
+    for line in manifest.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if item["layout"] not in wanted or item["text"] not in entries:
+            continue
+        meta = document_for(manifest.parent / item["pdf"]).metadata
+        found: dict[str, object] = {
+            "countries": sorted(meta.countries),
+            "year": meta.year,
+            "type": INDEX_TYPES.get(meta.type, meta.type),
+            "language": meta.language,
+            "origin": meta.origin,
+            "destination": meta.destination,
+        }
+        expected = expected_metadata(entries[item["text"]], country_codes)
+        for name in METADATA_FIELDS:
+            report.rows.append(
+                {
+                    "pdf": item["pdf"],
+                    "field": name,
+                    "expected": expected[name],
+                    "found": found[name],
+                    "right": expected[name] == found[name],
+                }
+            )
     return report

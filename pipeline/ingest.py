@@ -82,6 +82,13 @@ def file_options(path: Path, options: ExtractOptions | None = None) -> ExtractOp
     )
 
 
+def document_metadata(doc: Document) -> Document:
+    """Fill ``doc.metadata`` from its text, using the segmenter's title when it found one."""
+    title = next((c.text for c in doc.clauses if c.kind == "title"), None)
+    doc.metadata = extract_metadata(doc.text, title=title)
+    return doc
+
+
 def process(
     path: str | Path,
     model: ClauseClassifier,
@@ -94,10 +101,7 @@ def process(
     Extraction, the stage that meets hostile input, runs in a worker process under ``limits``. The user's
     ``metadata`` table, when given, overrides what the text says about the document.
     """
-    doc = extract_isolated(path, options, limits)
-    segment(doc)
-    title = next((c.text for c in doc.clauses if c.kind == "title"), None)
-    doc.metadata = extract_metadata(doc.text, title=title)
+    doc = document_metadata(segment(extract_isolated(path, options, limits)))
     apply_metadata(doc, metadata)
     classify(doc, model)
     return score(doc)

@@ -1,37 +1,47 @@
-"""What an agreement is: title, parties, year, instrument type and language, read from its text.
+"""What an agreement is: title, parties, year, type, languages, origin, destination and signature.
 
 Agreements come as noisy PDF text in many languages and with no markup, so everything here is a cheap,
 explainable heuristic rather than a trained model: the caller can see why a value was chosen and the
 rules work the same on a 1948 French treaty and a 2019 English MOU.
 
-* **language**: spaCy's own stop-word lists (no model download) vote over the first words; Hangul and
-  Arabic are recognised by script because their stop words would need a tokenizer.
-* **parties**: country names and adjectives in seven languages (``data/countries.json``) are matched
-  on whole words, longest alias first; where they occur decides whether they are parties (title, then
-  opening, then signature block) or merely mentioned in the body.
-* **year**: the signing formula ("Done at", "Fait à", "Gedaan te", "Geschehen zu", ...) beats a year in
-  the title, which beats a date in the opening; validity dates and references to older treaties in the
-  body are thereby ignored.
+* **language(s)**: spaCy's own stop-word lists (no model download) vote over the first words; Hangul and
+  Arabic are recognised by script because their stop words would need a tokenizer. Each block of about
+  forty words votes again, so a bilingual text lists both languages.
+* **parties**: country names from pycountry (ISO 3166-1 with its fr/nl/de/es/pt/it/ko translations,
+  shipped with the package) plus a small supplement of our own (``data/countries_supplement.json``:
+  historic States, missing forms, nationality adjectives) are matched on whole words, longest alias
+  first; where they occur decides whether they are parties (title, then opening, then signature
+  block) or merely mentioned in the body.
+* **origin/destination**: the nationality that qualifies the workers ('travailleurs turcs') is the
+  origin; the country named after it with a preposition ('aux Pays-Bas'), else the other party, the
+  destination.
+* **year, date and place of signature**: the signing formula ("Done at", "Fait à", "Gedaan te",
+  "Geschehen zu", ...) beats a year in the title, which beats a date in the opening; validity dates and
+  references to older treaties in the body are thereby ignored.
 * **type**: the first instrument word of the title, else the instrument the opening calls itself.
 """
 
 from __future__ import annotations
 
+import gettext
 import json
 import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
 from pathlib import Path
+
+import pycountry
 
 from .model import Metadata
 
 __all__ = ["detect_language", "extract_metadata"]
 
-COUNTRIES_FILE = Path(__file__).parent / "data" / "countries.json"
-"""ISO 3166-1 alpha-2 code → English name and aliases (names, official forms, adjectives), seven languages."""
+SUPPLEMENT_FILE = Path(__file__).parent / "data" / "countries_supplement.json"
+"""What pycountry lacks: historic States, extra formal forms, words to skip, nationality adjectives."""
 
 OPENING_CHARS = 1500
 """Where the parties introduce themselves ("The Government of X and the Government of Y")."""
@@ -177,30 +187,108 @@ def detect_language(text: str) -> str | None:
 
 # ----------------------------------------------------------------------------------------------- countries
 
+LIBRARY_LANGUAGES = ("fr", "nl", "de", "es", "pt", "it", "ko")
+"""pycountry catalogues read besides English: the seven agreement languages, plus Korean for Hangul texts."""
+
+GERMAN_ENDINGS = ("", "e", "en", "er", "es", "em")
+"""German adjectives inflect; the supplement gives stems ('türkisch') and these endings make the forms."""
+
 
 @dataclass(frozen=True)
 class _CountryTable:
-    """The country aliases as folded word tuples, ready for longest-first matching."""
+    """The country aliases as folded word tuples, ready for longest-first matching.
+
+    Names and nationality adjectives are kept apart because only a name can be where workers go
+    ('aux Pays-Bas') and only an adjective (or a name used as one) says whose workers they are.
+    """
 
     names: dict[str, str]
     aliases: dict[tuple[str, ...], str]
+    adjectives: dict[tuple[str, ...], str]
     longest: int
+
+
+def _library_forms(country: object) -> list[tuple[int, str]]:
+    """(tier, form) for one pycountry country: its names in English and each translation, tier 1 or 2.
+
+    ISO writes some names inverted ('Korea, Republic of'; 'Corée, République de'), so the re-ordered
+    form is added at tier 1 and the part before the comma ('Korea') at tier 2, where it yields to any
+    full name ('Congo' stays the Republic of the Congo's) and is dropped when two countries share it.
+    """
+    english = [getattr(country, field, None) for field in ("name", "official_name", "common_name")]
+    english = [name for name in english if name]
+    translations = [gettext.NullTranslations()] + [_catalogue(lang) for lang in LIBRARY_LANGUAGES]
+    forms: list[tuple[int, str]] = []
+    for catalogue in translations:
+        for name in english:
+            local = catalogue.gettext(name)
+            forms.append((1, local))
+            if ", " in local:
+                head, tail = local.split(", ", 1)
+                forms += [(1, f"{tail} {head}"), (2, head)]
+    forms = [(tier, form[4:] if form.lower().startswith("the ") else form) for tier, form in forms]
+    return forms
+
+
+@cache
+def _catalogue(lang: str) -> gettext.NullTranslations:
+    """pycountry's gettext catalogue of ISO 3166-1 names in ``lang`` (shipped with the package)."""
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang])
+
+
+def _adjective_forms(lang: str, forms: str) -> list[str]:
+    """The comma-separated forms of one supplement cell, German stems expanded with their endings."""
+    words = [form.strip() for form in forms.split(",") if form.strip()]
+    if lang == "de":
+        return [word + ending for word in words for ending in GERMAN_ENDINGS]
+    return words
 
 
 @cache
 def _country_table() -> _CountryTable:
-    """Load ``countries.json`` once; an alias claimed by two countries is a data error worth failing on."""
-    raw = json.loads(COUNTRIES_FILE.read_text(encoding="utf-8"))
+    """Build the alias table once from pycountry and the supplement; nothing is downloaded.
+
+    Precedence: the supplement's names (ours; two countries claiming one is an error), then pycountry's
+    full names, then its shortened ones. A library alias claimed by two countries at the same tier is
+    ambiguous and dropped; one listed in ``not_names`` is an ordinary word and dropped. Our adjectives
+    may not collide with another country's name or adjective (an error, since we wrote both).
+    """
+    supplement = json.loads(SUPPLEMENT_FILE.read_text(encoding="utf-8"))
+    skipped = {tuple(_tokens(word)) for word in supplement["not_names"]}
     aliases: dict[tuple[str, ...], str] = {}
-    for code, entry in raw.items():
-        for alias in [entry["name"], *entry["aliases"]]:
+    names: dict[str, str] = {}
+    for code, entry in supplement["countries"].items():
+        if "name" in entry:
+            names[code] = entry["name"]
+        for alias in entry.get("aliases", []):
             key = tuple(_tokens(alias))
             if aliases.setdefault(key, code) != code:
-                raise ValueError(f"{COUNTRIES_FILE.name}: alias {alias!r} given to {aliases[key]} and {code}")
+                raise ValueError(f"{SUPPLEMENT_FILE.name}: {alias!r} given to {aliases[key]} and {code}")
+    claims: dict[int, dict[tuple[str, ...], set[str]]] = {1: {}, 2: {}}
+    for country in pycountry.countries:
+        code = country.alpha_2
+        names.setdefault(code, getattr(country, "common_name", None) or country.name)
+        for tier, form in _library_forms(country):
+            key = tuple(_tokens(form))
+            if key and key not in skipped:
+                claims[tier].setdefault(key, set()).add(code)
+    for tier in (1, 2):
+        for key, codes in claims[tier].items():
+            if len(codes) == 1 and key not in aliases:
+                aliases[key] = next(iter(codes))
+    adjectives: dict[tuple[str, ...], str] = {}
+    for code, by_language in supplement["adjectives"].items():
+        for lang, forms in by_language.items():
+            for form in _adjective_forms(lang, forms):
+                key = tuple(_tokens(form))
+                owner = adjectives.setdefault(key, code)
+                if owner != code or aliases.get(key, code) != code:
+                    raise ValueError(f"{SUPPLEMENT_FILE.name}: adjective {form!r} of {code} is taken")
     return _CountryTable(
-        names={code: entry["name"] for code, entry in raw.items()},
+        names=names,
         aliases=aliases,
-        longest=max(len(key) for key in aliases),
+        adjectives=adjectives,
+        longest=max(len(key) for key in [*aliases, *adjectives]),
     )
 
 
@@ -222,29 +310,47 @@ def _names_a_language(tokens: list[str], start: int, end: int) -> bool:
     return any(token in _LANGUAGE_NOUNS for token in nearby)
 
 
-def _country_mentions(text: str) -> list[str]:
-    """Country codes named in ``text``, in order of first mention, longest alias winning at each word.
+@dataclass(frozen=True)
+class _Mention:
+    """One country named in a run of folded words: where (word indices) and whether by an adjective."""
+
+    code: str
+    start: int
+    end: int
+    adjective: bool
+
+
+def _mentions(tokens: list[str]) -> list[_Mention]:
+    """Every country named in ``tokens``, in order, the longest alias winning at each word.
 
     Matching whole folded words means 'Niger' never fires inside 'Nigeria', and trying the longest alias
     first means 'Papua New Guinea' is read before 'Guinea' and 'Dominican Republic' before 'Dominica'.
+    A nationality adjective naming a language ('in the French language') is skipped.
     """
     table = _country_table()
-    tokens = _tokens(text)
-    found: list[str] = []
+    found: list[_Mention] = []
     i = 0
     while i < len(tokens):
         for size in range(min(table.longest, len(tokens) - i), 0, -1):
-            code = table.aliases.get(tuple(tokens[i : i + size]))
+            key = tuple(tokens[i : i + size])
+            code, adjective = table.aliases.get(key), False
+            if code is None:
+                code, adjective = table.adjectives.get(key), True
             if code is None and size == 1:
-                code = _hangul_country(tokens[i], table.aliases)
+                code, adjective = _hangul_country(tokens[i], table.aliases), False
             if code is not None:
                 if not _names_a_language(tokens, i, i + size):
-                    found.append(code)
+                    found.append(_Mention(code, i, i + size, adjective))
                 i += size
                 break
         else:
             i += 1
-    return list(dict.fromkeys(found))
+    return found
+
+
+def country_codes(text: str) -> list[str]:
+    """Country codes named in ``text``, in order of first mention."""
+    return list(dict.fromkeys(mention.code for mention in _mentions(_tokens(text))))
 
 
 def _party_countries(title: str | None, text: str) -> list[str]:
@@ -254,13 +360,122 @@ def _party_countries(title: str | None, text: str) -> list[str]:
     introduce themselves) is added; if that still gives fewer than two, the signature block is added.
     Countries named only deep in the body (origin of a reference, a transit country) are never parties.
     """
-    codes = _country_mentions(title or "")
+    codes = country_codes(title or "")
     if len(codes) >= 2:
         return codes
-    codes = list(dict.fromkeys(codes + _country_mentions(text[:OPENING_CHARS])))
+    codes = list(dict.fromkeys(codes + country_codes(text[:OPENING_CHARS])))
     if len(codes) >= 2:
         return codes
-    return list(dict.fromkeys(codes + _country_mentions(text[-CLOSING_CHARS:])))
+    return list(dict.fromkeys(codes + country_codes(text[-CLOSING_CHARS:])))
+
+
+# ----------------------------------------------------------------------------------------------- origin
+
+_WORKER_NOUNS = frozenset(
+    "worker workers labourer labourers laborer laborers miners employees "
+    "travailleur travailleurs travailleuse travailleuses ouvrier ouvriers ouvriere ouvrieres "
+    "arbeider arbeiders werknemer werknemers arbeidskrachten "
+    "arbeiter arbeitnehmer arbeitnehmerin arbeitnehmerinnen arbeitskrafte "
+    "trabajador trabajadores trabajadora trabajadoras obreros braceros "
+    "trabalhador trabalhadores trabalhadora trabalhadoras operarios "
+    "lavoratore lavoratori lavoratrice lavoratrici operai minatori".split()
+)
+"""Nouns for the people an agreement moves, on folded words; a nationality next to one is the origin."""
+
+_WORKER_SUFFIXES = ("arbeiders", "werknemers", "arbeiter", "arbeitnehmer", "arbeitskrafte", "workers")
+"""Dutch, German and English compounds ('landarbeiders', 'Saisonarbeitskräfte', 'farmworkers')."""
+
+_NOT_BETWEEN = frozenset(
+    "government gouvernement regering regierung bundesregierung gobierno governo governos state etat staat "
+    "estado stato authorities autorites and et en und y e o or ou of on for to in the a an aux au pour "
+    "van voor naar met fur mit nach para con com per between entre tussen zwischen tra fra "
+    "des du dei degli delle della dos das da do del von".split()
+)
+"""Words that may not stand between a nationality and the worker noun: past them the two are unrelated
+('the Government of Canada and Mexico on seasonal workers', 'le Gouvernement belge, soucieux des
+travailleurs')."""
+
+_DESTINATION_PREPOSITIONS = frozenset(
+    "in to into for a au aux en dans vers pour naar nach al hacia para em no na nos nas ao nel nei negli "
+    "nella verso per".split()
+)
+"""Words before the country workers go to ('bound for', 'aux Pays-Bas', 'naar Nederland', 'nach')."""
+
+_ARTICLES = frozenset("the le la les l het de der die den el los las o os as il lo gli i".split())
+"""Articles skipped between a preposition and the country ('in the Netherlands', 'aux Pays-Bas')."""
+
+WORKER_WINDOW = 3
+"""Most words between a nationality and its worker noun ('Filipino household service workers')."""
+
+DESTINATION_WINDOW = 15
+"""How far after the workers' nationality the country they go to may be named."""
+
+
+def _is_worker(token: str) -> bool:
+    """True for a worker noun, including Germanic compounds ending in one."""
+    return token in _WORKER_NOUNS or token.endswith(_WORKER_SUFFIXES)
+
+
+def _qualifies_workers(tokens: list[str], mention: _Mention) -> bool:
+    """True when ``mention`` says whose the workers are: 'Spaanse arbeiders', 'travailleurs turcs'.
+
+    Adjectives may precede the noun (English, Dutch, German) or follow it (French, Spanish, Portuguese,
+    Italian); a country name only precedes it, as a modifier ('Luxembourg workers'), because after the
+    noun a name is where the workers go ('workers in Luxembourg'). Before the noun no article may
+    intervene ('au Luxembourg les ouvriers' is not Luxembourg's workers); after it 'de' may
+    ('travailleurs de nationalité turque').
+    """
+    after = tokens[mention.end : mention.end + WORKER_WINDOW]
+    for offset, token in enumerate(after):
+        if _is_worker(token):
+            if not any(word in _NOT_BETWEEN or word in _ARTICLES for word in after[:offset]):
+                return True
+            break
+    if not mention.adjective:
+        return False
+    before = tokens[max(0, mention.start - WORKER_WINDOW) : mention.start]
+    for offset in range(len(before) - 1, -1, -1):
+        if _is_worker(before[offset]):
+            return not any(word in _NOT_BETWEEN for word in before[offset + 1 :])
+    return False
+
+
+def _destination_after(tokens: list[str], mentions: list[_Mention], origin: _Mention) -> str | None:
+    """The country named after a preposition soon after the workers' nationality ('aux Pays-Bas')."""
+    for mention in mentions:
+        if mention.start < origin.end or mention.adjective or mention.code == origin.code:
+            continue
+        if mention.start > origin.end + DESTINATION_WINDOW:
+            break
+        i = mention.start - 1
+        while i >= 0 and tokens[i] in _ARTICLES:
+            i -= 1
+        if i >= 0 and tokens[i] in _DESTINATION_PREPOSITIONS:
+            return mention.code
+    return None
+
+
+def _origin_destination(title: str | None, text: str, parties: list[str]) -> tuple[str | None, str | None]:
+    """(origin, destination) ISO codes where the title, else the opening, says whose workers go where.
+
+    The origin is the one country whose nationality qualifies the workers; two different ones mean an
+    exchange both ways, and then neither is given. The destination is the country named right after
+    them with a preposition, else the other party of a two-party agreement.
+    """
+    for source in (title or "", text[:OPENING_CHARS]):
+        tokens = _tokens(source)
+        mentions = _mentions(tokens)
+        origins = [mention for mention in mentions if _qualifies_workers(tokens, mention)]
+        if not origins:
+            continue
+        if len({mention.code for mention in origins}) > 1:
+            return None, None
+        origin = origins[0]
+        destination = _destination_after(tokens, mentions, origin)
+        if destination is None and len(parties) == 2 and origin.code in parties:
+            destination = next(code for code in parties if code != origin.code)
+        return origin.code, destination
+    return None, None
 
 
 # ----------------------------------------------------------------------------------------------- year
@@ -369,6 +584,185 @@ def _detect_year(title: str | None, text: str) -> int | None:
     return max(bare) if bare else None
 
 
+# ----------------------------------------------------------------------------------------- date and place
+
+_MONTH_VARIANTS = {"janner": 1, "setiembre": 9}
+"""Month names in :data:`_MONTH_NAMES` beside the twelve standard ones (Austrian 'Jänner', 'setiembre')."""
+
+
+def _month_numbers() -> dict[str, int]:
+    """Folded month name or abbreviation → 1..12, from :data:`_MONTH_NAMES` (abbreviations by prefix)."""
+    numbers: dict[str, int] = dict(_MONTH_VARIANTS)
+    for names in _MONTH_NAMES.values():
+        words = [word for word in names.split() if word not in _MONTH_VARIANTS]
+        full = words[:12]
+        for number, word in enumerate(full, 1):
+            numbers[word] = number
+        for short in words[12:]:
+            numbers[short] = next(n for n, word in enumerate(full, 1) if word.startswith(short[:3]))
+    return numbers
+
+
+_MONTH_NUMBER = _month_numbers()
+
+_DAY = r"(\d{1,2})(?:st|nd|rd|th|er|re|ste|de|e|o|º|°)?\.?"
+_DATE_PATTERNS: tuple[tuple[re.Pattern[str], tuple[int, int, int]], ...] = (
+    (
+        re.compile(
+            rf"(?<!\d){_DAY}\s+(?:(?:day\s+of|of|de|del|dias?\s+do\s+mes\s+de|del\s+mes\s+de)\s+)?"
+            rf"({_MONTHS})\b\.?,?\s+(?:(?:de|del|of|in\s+the\s+year)\s+)?({_YEAR})(?!\d)",
+            re.IGNORECASE,
+        ),
+        (1, 2, 3),
+    ),
+    (re.compile(rf"\b({_MONTHS})\.?\s+{_DAY},?\s+({_YEAR})(?!\d)", re.IGNORECASE), (2, 1, 3)),
+    (re.compile(rf"(?<!\d)(\d{{1,2}})[./](\d{{1,2}})[./]({_YEAR})(?!\d)"), (1, 2, 3)),
+)
+"""Full written dates, with the groups holding (day, month, year): '19 août 1964', '5. März 1965',
+'8 de abril de 1961', '9th day of October, 1974', '30ste juni 1958', 'May 1, 2010', '01.05.2010'
+(day first, as in Europe)."""
+
+_PLACE = re.compile(
+    r"\b(?i:at|a|te|zu|in|en|em|to)\s+((?:'s-)?[A-Z][\w'.-]*(?:\s+(?:(?:de|del|da|do|di|la|le|den|am|an"
+    r"|der|sur|upon)\s+)?(?:'s-)?[A-Z][\w'.-]*)*)"
+)
+"""'at Geneva', 'à La Haye', 'te 's-Gravenhage', 'zu Bonn', 'en Madrid', 'em Lisboa', 'a Roma'."""
+
+_NOT_PLACES = frozenset(
+    "english arabic anglais arabe engels arabisch englisch ingles inglese arabo duplicate triplicate".split()
+)
+"""Capitalised words after 'in' that are the language or number of copies, not the place."""
+
+_PLACE_TAIL = frozenset("le la on op am el il the this den aos em en lo".split())
+"""Date words an all-capitals signing line runs into ('FAIT A PARIS LE 2 JUIN'), trimmed off the place."""
+
+DATE_LINE_WORDS = 10
+"""A line this short holding a full date is a dated line (a letter's date, a place-and-date line)."""
+
+
+def _fold_aligned(text: str) -> str:
+    """Accent-free text of exactly the same length, so a match's offsets also point into ``text``."""
+    out = []
+    for ch in text.replace("’", "'"):
+        bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+        out.append(bare if len(bare) == 1 else ch)
+    return "".join(out)
+
+
+def _first_date(plain: str, start: int, end: int) -> tuple[int, int, str] | None:
+    """(start, end, ISO date) of the earliest valid full date in ``plain[start:end]``."""
+    best: tuple[int, int, str] | None = None
+    for pattern, (day_group, month_group, year_group) in _DATE_PATTERNS:
+        for match in pattern.finditer(plain, start, end):
+            month_text = match.group(month_group).lower()
+            month = int(month_text) if month_text.isdigit() else _MONTH_NUMBER.get(month_text)
+            try:
+                day = date(int(match.group(year_group)), month or 0, int(match.group(day_group)))
+            except ValueError:
+                continue
+            if best is None or match.start() < best[0]:
+                best = (match.start(), match.end(), day.isoformat())
+            break
+    return best
+
+
+def _place_between(text: str, plain: str, start: int, end: int) -> str | None:
+    """The place named in a signing formula between its verb and its date, as written in ``text``."""
+    for match in _PLACE.finditer(plain, start, end):
+        words = text[match.start(1) : match.end(1)].split()
+        while words and words[-1].casefold() in _PLACE_TAIL:
+            words.pop()
+        folded = _tokens(" ".join(words))
+        if not words or folded[0] in _NOT_PLACES or tuple(folded) in _country_table().adjectives:
+            continue
+        return " ".join(words)
+    return None
+
+
+def _dated_line(text: str, plain: str) -> tuple[str, str | None] | None:
+    """(ISO date, place) of the last short line holding a full date ('La Haye, le 17 août 1950')."""
+    offset = len(plain)
+    for line in reversed(plain.splitlines(keepends=True)):
+        offset -= len(line)
+        if not line.strip() or len(line.split()) > DATE_LINE_WORDS:
+            continue
+        found = _first_date(plain, offset, offset + len(line))
+        if found is None:
+            continue
+        head = text[offset : found[0]].strip()
+        place = re.fullmatch(r"([A-Z][^\d,]{1,40}),\s*(?:\w{1,3}\s*)?", _fold_aligned(head))
+        return found[2], head[: place.end(1)] if place else None
+    return None
+
+
+def _signature(text: str) -> tuple[str | None, str | None]:
+    """(ISO date of signature, place of signature), each ``None`` when the text does not give it.
+
+    The signing formula is chosen as for the year (the first past the opening, else the first); its
+    place is what follows 'at'/'à'/'te'/'zu'/'en'/'em'/'a' before the date. A formula whose date is in
+    words still gives the place; without any formula the last short dated line stands in (an exchange
+    of notes is dated at its head).
+    """
+    plain = _fold_aligned(text)
+    hits: list[tuple[int, int]] = [(match.start(), match.end()) for match in _SIGNING.finditer(plain)]
+    hits += [(max(0, match.start() - 12), match.start()) for match in _DAY_OF.finditer(plain)]
+    dated = []
+    for start, verb_end in sorted(hits):
+        found = _first_date(plain, verb_end, verb_end + SIGNING_WINDOW)
+        if found:
+            dated.append((start, verb_end, found))
+    if dated:
+        opening_end = min(OPENING_CHARS, len(plain) // 2)
+        late = [hit for hit in dated if hit[0] >= opening_end]
+        _start, verb_end, (date_start, _end, iso) = (late or dated)[0]
+        return iso, _place_between(text, plain, verb_end, date_start)
+    for _start, verb_end in sorted(hits):
+        if _year_after(plain, verb_end) is not None:  # a date in words ('de achtste april 1961')
+            return None, _place_between(text, plain, verb_end, verb_end + SIGNING_WINDOW // 2)
+    line = _dated_line(text, plain)
+    return line if line else (None, None)
+
+
+# ----------------------------------------------------------------------------------------------- languages
+
+LANGUAGE_BLOCK_WORDS = 40
+"""Lines are gathered into blocks of at least this many words, enough for one stop-word vote each."""
+
+LANGUAGE_SHARE = 0.2
+"""A language is listed when its blocks hold this share of the words whose language could be told."""
+
+
+def _languages(text: str, main: str | None) -> list[str]:
+    """Every language making up at least :data:`LANGUAGE_SHARE` of the text, the main one first.
+
+    Bilingual instruments alternate languages by paragraph or page, so each block of consecutive lines
+    gets its own vote; a short tail is folded into the block before it.
+    """
+    blocks: list[list[str]] = []
+    current: list[str] = []
+    for line in text.splitlines():
+        current += line.split()
+        if len(current) >= LANGUAGE_BLOCK_WORDS:
+            blocks.append(current)
+            current = []
+    if current:
+        if blocks:
+            blocks[-1] += current
+        else:
+            blocks.append(current)
+    words: Counter[str] = Counter()
+    for block in blocks:
+        language = detect_language(" ".join(block))
+        if language:
+            words[language] += len(block)
+    total = sum(words.values())
+    listed = [lang for lang, count in words.most_common() if count >= LANGUAGE_SHARE * total]
+    if main in listed:
+        listed.remove(main)
+        listed.insert(0, main)
+    return listed
+
+
 # ----------------------------------------------------------------------------------------------- type
 
 _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
@@ -393,6 +787,11 @@ _TYPE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\b(?:model|standaard) ?contract\b|\b(?:muster|standard) ?(?:arbeits)?vertrag\b"
             r"|\bcontrato (?:de (?:trabajo|trabalho|empleo|emprego) )?(?:tipo|modelo|padrao)\b"
             r"|\bcontratto (?:di lavoro )?tipo\b",
+        ),
+        (
+            "model_agreement",
+            r"\bmodel (?:bilateral )?agreements?\b|\baccords? types?\b|\bmodelovereenkomst\b"
+            r"|\bmusterabkommen\b|\b(?:acuerdo|acordo) modelo\b|\baccordo tipo\b",
         ),
         ("protocol", r"\b\w*protoco\w*\b|\b\w*protokoll\w*\b"),
         (
@@ -437,13 +836,15 @@ def _self_named_type(opening: str) -> tuple[int, str] | None:
 def _detect_type(title: str | None, text: str, parties: int) -> str | None:
     """Instrument type from the title's first instrument word, else from how the opening names itself.
 
-    'BLA' also needs two States: an ILO convention or a model agreement says 'Convention'/'Agreement'
-    without being bilateral, and is better left unknown than filed as a BLA.
+    'BLA' also needs two States: an ILO convention says 'Convention' without being bilateral, and is better
+    left unknown than filed as a BLA; an agreement between three or more States is 'multilateral'.
     """
     opening = " ".join(_tokens(text[:OPENING_CHARS]))
     hit = _first_type(" ".join(_tokens(title or ""))) or _self_named_type(opening) or _first_type(opening)
     if hit is None or (hit[1] == "BLA" and parties < 2):
         return None
+    if hit[1] == "BLA" and parties > 2:
+        return "multilateral"
     return hit[1]
 
 
@@ -502,7 +903,7 @@ def _guess_title(text: str) -> str | None:
 
 
 def extract_metadata(text: str, *, title: str | None = None) -> Metadata:
-    """Title, parties, countries, year, type and language of an agreement's full text.
+    """Title, parties, countries, year, type, languages, origin, destination and signature of a text.
 
     ``title`` is the segmenter's title line when it found one; otherwise the leading lines are used.
     Every field is ``None``/empty when the text does not support a value: a guess in the metadata would
@@ -511,11 +912,19 @@ def extract_metadata(text: str, *, title: str | None = None) -> Metadata:
     title = _squash(title) if title and title.strip() else _guess_title(text)
     codes = _party_countries(title, text)
     names = _country_table().names
+    language = detect_language(text)
+    origin, destination = _origin_destination(title, text, codes)
+    date_signed, place = _signature(text)
     return Metadata(
         title=title,
         parties=[names[code] for code in codes],
         countries=codes,
         year=_detect_year(title, text),
         type=_detect_type(title, text, len(codes)),
-        language=detect_language(text),
+        language=language,
+        languages=_languages(text, language),
+        origin=origin,
+        destination=destination,
+        date_signed=date_signed,
+        place=place,
     )

@@ -105,3 +105,8 @@ def test_evaluation_commands_print_figures_per_layout(shared, tmp_path):
     ext = runner.invoke(app, ["evaluate-extraction", "--manifest", str(manifest)])
     assert ext.exit_code == 0, ext.output
     assert re.search(r"median twocol: (0\.99\d\d|1\.0000)", ext.output), ext.output
+    index = shared / "corpus" / "texts" / "index.jsonl"
+    meta = runner.invoke(app, ["evaluate-metadata", "--index", str(index), "--manifest", str(manifest)])
+    assert meta.exit_code == 0, meta.output
+    assert "1 documents; countries 1.00  year 1.00" in meta.output, meta.output
+    assert re.search(r"fields right: (0\.8|0\.9|1\.0)", meta.output), meta.output
