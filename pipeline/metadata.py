@@ -833,6 +833,9 @@ def _self_named_type(opening: str) -> tuple[int, str] | None:
     return None
 
 
+_CONVENTION = re.compile(r"\b(?:conventions?|conventie|\w*ubereinkommen|convenios?|convencao|convenzione)\b")
+
+
 def _detect_type(title: str | None, text: str, parties: int) -> str | None:
     """Instrument type from the title's first instrument word, else from how the opening names itself.
 
@@ -841,8 +844,12 @@ def _detect_type(title: str | None, text: str, parties: int) -> str | None:
     """
     opening = " ".join(_tokens(text[:OPENING_CHARS]))
     hit = _first_type(" ".join(_tokens(title or ""))) or _self_named_type(opening) or _first_type(opening)
-    if hit is None or (hit[1] == "BLA" and parties < 2):
+    if hit is None:
         return None
+    if hit[1] == "BLA" and parties < 2:
+        # A convention open to all States (an ILO convention) names no parties; other words stay unknown.
+        named = " ".join(_tokens(title or "")) or opening
+        return "convention" if _CONVENTION.search(named) else None
     if hit[1] == "BLA" and parties > 2:
         return "multilateral"
     return hit[1]

@@ -466,9 +466,13 @@ def test_type_comes_from_how_the_opening_names_itself_when_the_title_is_silent()
     assert extract_metadata(text).type == "exchange_of_notes"
 
 
-def test_a_convention_without_two_states_is_not_a_bla() -> None:
+def test_a_convention_without_two_states_is_a_convention_not_a_bla() -> None:
     text = "Convention concerning the protection of migrant workers\n\n" + PARAGRAPHS["en"]
-    assert extract_metadata(text).type is None
+    assert extract_metadata(text).type == "convention"
+
+
+def test_an_agreement_naming_no_states_has_no_type() -> None:
+    assert extract_metadata("Agreement on seasonal work\n\n" + PARAGRAPHS["en"]).type is None
 
 
 # ----------------------------------------------------------------------------------------------- title

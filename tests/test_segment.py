@@ -491,3 +491,72 @@ def test_a_clause_split_across_pages_is_one_clause_with_its_page_span():
     clause = segment(doc).clause("art-1")
     assert (clause.page_start, clause.page_end) == (1, 2)
     assert clause.text.endswith("continues on the next page.")
+
+
+# -- regressions: bugs found on the shared documents, each reproduced on a text of our own ---------------
+
+
+def test_signatures_heading_with_a_colon_opens_the_signature_block():
+    """'Signatures:' never matched: the word boundary after the colon failed at the end of the line."""
+    doc = segmented("Contract\n\n1. Wages\nThe employer pays.\n\nSignatures:\nWorker\nEmployer\n")
+    assert doc.clauses[-1].kind == "signature" and doc.clauses[-1].text.startswith("Signatures:")
+
+
+def test_blank_numbered_rows_of_a_form_are_not_points():
+    """A duties form ended in empty rows '1.' … '4.'; each became a point of its own."""
+    text = "Contract\n\n1. Wages\nThe employer pays.\n\nANNEX A\nOther duties\nList them here\n1.\n2.\n3.\n"
+    doc = segmented(text)
+    assert [c.id for c in doc.clauses if c.kind == "article"] == ["art-1"]
+
+
+def test_a_salutation_word_wrapped_to_the_start_of_a_line_does_not_start_a_note():
+    """'Excellence,' at a line start in the middle of a closing formula was taken for a new note."""
+    text = (
+        "Paris, le 3 mai 1960. Monsieur le Ministre, J'ai l'honneur de proposer ce qui suit:\n"
+        "1. Les travailleurs sont logés.\n"
+        "J'ai l'honneur de déclarer que la réponse de Votre\n"
+        "Excellence, ainsi que la présente note, constituent un accord.\n"
+    )
+    doc = segmented(text)
+    assert [c.kind for c in doc.clauses].count("note") == 2  # the note and its closing formula
+
+
+def test_numbered_letters_of_an_exchange_take_their_letterhead():
+    """'Nr. I' over a ministry letterhead: the number heads the letter, the letterhead opens the note."""
+    text = (
+        "Agreement\n\nArticle 1\nText.\n\nDone at The Hague.\n\nNr. I\nMINISTRY\nOF FOREIGN AFFAIRS\n"
+        "REF/2024-17\nThe Hague, 19 August 1964. Sir, I have the honour to state the following:\n"
+        "A. Travel costs are paid by the employer.\n"
+        "B. Housing is found by the employer. Accept, Sir, the assurance of my highest consideration.\n"
+    )
+    doc = segmented(text)
+    assert [(c.id, c.kind) for c in doc.clauses if c.in_annex] == [
+        ("annex-1", "annex"),
+        ("annex-1.note-1", "note"),
+        ("annex-1.note-1.art-A", "article"),
+        ("annex-1.note-1.art-B", "article"),
+        ("annex-1.note-1.closing", "note"),
+    ]
+    assert doc.clause("annex-1.note-1").text.startswith("MINISTRY OF FOREIGN AFFAIRS")
+
+
+def test_annex_title_over_several_lines_ends_at_its_first_article():
+    """A long annex title wrapped over two lines became a paragraph of the annex."""
+    text = (
+        "Convention\n\nArticle 1\nText.\n\nANNEX I\n"
+        "Recruitment and placing of workers recruited otherwise than under schemes\n"
+        "arranged between Governments\n\nArticle 1\nThis Annex applies.\n"
+    )
+    doc = segmented(text)
+    assert doc.clause("annex-1").heading.endswith("arranged between Governments")
+    assert [c.id for c in doc.clauses if c.parent == "annex-1"] == ["annex-1.art-1"]
+
+
+def test_section_heading_as_wide_as_a_narrow_column_before_an_article():
+    """In two columns, a section heading filled the column width and was not taken for a heading."""
+    text = (
+        "Accord\n\nArticle 10\nLes travailleurs sont\nassistés pendant le\nvoyage.\n"
+        "Conditions de travail\n\nArticle 11\nLe salaire est égal.\n"
+    )
+    doc = segmented(text)
+    assert ("heading", "Conditions de travail") in [(c.kind, c.heading) for c in doc.clauses]
