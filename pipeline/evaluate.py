@@ -264,7 +264,13 @@ def segmentation_quality(
 
 METADATA_FIELDS = ("countries", "year", "type", "language", "origin", "destination")
 
-INDEX_TYPES = {"exchange_of_notes": "BLA", "protocol": "BLA", "multilateral": "other", "convention": "other", None: "other"}
+INDEX_TYPES = {
+    "exchange_of_notes": "BLA",
+    "protocol": "BLA",
+    "multilateral": "other",
+    "convention": "other",
+    None: "other",
+}
 """Our instrument types on the coarser vocabulary of ``../shared/corpus/texts/index.jsonl`` (BLA, MOU,
 standard_contract, model_agreement, other): an exchange of notes or a protocol between two States is a
 bilateral agreement there; a multilateral treaty, an ILO convention or an instrument we cannot type is

@@ -723,6 +723,51 @@ def _signature(text: str) -> tuple[str | None, str | None]:
     return line if line else (None, None)
 
 
+_SIGNER_MARK = re.compile(
+    r"\((?:[sS]|[sS]gd|[sS]igned|SIGNED|get|gez|gezeichnet|fdo|firmado|ass|assinado|firmato)\.?\)"
+    r"|(?<![a-z])(?:For|FOR|Pour|POUR|Voor|VOOR|Für|FÜR|Por|POR|Pelo|PELO|Per|PER)\s+"
+    r"(?:(?:the|THE|le|LE|la|LA|l'|de|DE|die|DIE|den|el|EL|o|O|il|IL)\s+)?"
+    r"(?:Government|GOVERNMENT|Gouvernement|GOUVERNEMENT|Regering|REGERING|Regierung|REGIERUNG|Gobierno|"
+    r"GOBIERNO|Governo|GOVERNO)[^:,.\n]{0,80}[:,]"
+)
+"""What precedes a signatory's name: '(s.)', '(Signed)', or 'For the Government of …:' and its translations
+(which may be glued to the previous name: 'J. SMITHPour le Gouvernement …:')."""
+
+_NOT_A_NAME = frozenset(
+    "son sa his her their excellence excellency ambassadeur ambassador ambassadeur minister ministre "
+    "minister monsieur madame mr mrs ms secretary secretaire secrétaire for pour voor für por pelo per "
+    "de la the le and et en und y e".split()
+)
+"""Words after a name that start the addressee or the next block ('Son Excellence', 'Ambassadeur')."""
+
+MAX_NAME_WORDS = 8
+
+
+def _signatories(text: str) -> list[str]:
+    """Names of the signatories as printed after '(s.)' or 'For the Government of …:' (in order)."""
+    marks = list(_SIGNER_MARK.finditer(text))
+    names: list[str] = []
+    for mark, following in zip(marks, [*marks[1:], None], strict=False):
+        end = following.start() if following else min(len(text), mark.end() + 200)
+        block = text[mark.end() : end].split("\n\n")[0]
+        words: list[str] = []
+        for token in block.split():
+            bare = token.strip(".,;:()")
+            if not bare or (words and bare.lower() in _NOT_A_NAME and not bare.isupper()):
+                break
+            if not (
+                bare[0].isupper() or bare.lower() in ("van", "von", "de", "der", "den", "da", "del", "di")
+            ):
+                break
+            words.append(token.rstrip(",;:"))
+            if len(words) == MAX_NAME_WORDS or (token.endswith(".") and len(bare) > 2):
+                break
+        name = " ".join(words).rstrip(".")
+        if sum(c.isalpha() for c in name) >= 2 and name not in names:
+            names.append(name)
+    return names
+
+
 # ----------------------------------------------------------------------------------------------- languages
 
 LANGUAGE_BLOCK_WORDS = 40
@@ -934,4 +979,5 @@ def extract_metadata(text: str, *, title: str | None = None) -> Metadata:
         destination=destination,
         date_signed=date_signed,
         place=place,
+        signatories=_signatories(text),
     )

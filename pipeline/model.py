@@ -19,6 +19,7 @@ ClauseKind = Literal[
     "title", "preamble", "heading", "article", "paragraph", "item", "annex", "note", "signature", "other"
 ]
 ScoreValue = Literal["yes", "partial", "no", "not_assessable"]
+Strength = Literal["binding", "hedged", "negated", "excluded", "descriptive"]
 
 
 class SchemaVersionError(ValueError):
@@ -56,6 +57,8 @@ class Metadata:
     """ISO date (YYYY-MM-DD) of signature where the text gives a full date."""
     place: str | None = None
     """Place of signature ("The Hague", "Rome")."""
+    signatories: list[str] = field(default_factory=list)
+    """Names of the signatories as printed in the signature blocks."""
     overrides: list[str] = field(default_factory=list)
     """Fields taken from a user's metadata file at ingest instead of the text."""
 
@@ -108,6 +111,8 @@ class Clause:
     parallel_of: str | None = None
     """In a bilingual instrument, the id of the same provision in the first language's text: this clause
     is its other authentic version, not another provision (classification and scorecards skip it)."""
+    strength: Strength | None = None
+    """Obligation strength of a labelled clause (binding, hedged, negated, excluded, descriptive)."""
 
 
 @dataclass
@@ -116,6 +121,21 @@ class ScorecardEntry:
 
     criterion: str
     value: ScoreValue
+    evidence: list[str] = field(default_factory=list)
+    reason: str = ""
+    pages: list[int] = field(default_factory=list)
+    """Pages of the evidence clauses."""
+    strength: Strength | None = None
+    """Obligation strength of the evidence that decided the value."""
+
+
+@dataclass
+class Indicator:
+    """An agreement-level indicator (Part B of the annotation guide): instrument type, model contract
+    annexed, domestic workers covered."""
+
+    indicator: str
+    value: str
     evidence: list[str] = field(default_factory=list)
     reason: str = ""
 
@@ -139,6 +159,7 @@ class Document:
     metadata: Metadata = field(default_factory=Metadata)
     clauses: list[Clause] = field(default_factory=list)
     scorecard: list[ScorecardEntry] = field(default_factory=list)
+    indicators: list[Indicator] = field(default_factory=list)
     model: ModelInfo | None = None
     warnings: list[str] = field(default_factory=list)
 
@@ -181,6 +202,7 @@ class Document:
             metadata=Metadata(**data.get("metadata", {})),
             clauses=clauses,
             scorecard=[ScorecardEntry(**s) for s in data.get("scorecard", [])],
+            indicators=[Indicator(**i) for i in data.get("indicators", [])],
             model=ModelInfo(**data["model"]) if data.get("model") else None,
             warnings=list(data.get("warnings", [])),
         )

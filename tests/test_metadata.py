@@ -586,3 +586,28 @@ def test_real_development_texts() -> None:
     assert pair_hits >= 0.8 * pairs
     assert direction_hits >= 0.8 * len(entries)
     assert not direction_wrong
+
+
+# ----------------------------------------------------------------------------------------------- signatories
+
+
+def test_signatories_are_read_after_signed_marks_and_government_formulas() -> None:
+    text = (
+        "Agreement between Chile and Peru\n\nArticle 1\nThe text.\n\nDone at Lima on 3 May 1990.\n\n"
+        "For the Government of Chile: J. P. MORALES\nFor the Government of Peru:\nANA QUISPE\n\n"
+        "Note\n(Signed) T. Writer Minister of Labour\n"
+        "(s.) R. VAN DER BERG.Pour le Gouvernement du Pérou:X. ROCA"
+    )
+    assert extract_metadata(text).signatories == [
+        "J. P. MORALES",
+        "ANA QUISPE",
+        "T. Writer",
+        "R. VAN DER BERG",
+        "X. ROCA",
+    ]
+
+
+def test_a_text_without_signatures_has_no_signatories() -> None:
+    assert (
+        extract_metadata("Agreement on work\n\nArticle 1\nFor the Government this is fine.").signatories == []
+    )
