@@ -325,3 +325,69 @@ def train(
                 f"{name}: micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
                 f"({figures['examples']} clauses)"
             )
+
+
+@app.command()
+def evaluate(
+    annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path(
+        "annotations"
+    ),
+    shared: Annotated[
+        Path | None, typer.Option(help="The ../shared folder (its dev gold is added and scored alone).")
+    ] = None,
+    candidate: Annotated[
+        list[str] | None, typer.Option(help="Candidates to compare (repeatable); default: all.")
+    ] = None,
+    folds: Annotated[int, typer.Option(help="Folds grouped by agreement; 0 = leave one agreement out.")] = 0,
+    jobs: Annotated[int, typer.Option(help="Folds trained in parallel.")] = 1,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Where evaluation.json and the PNG charts go; default: the current model's folder."
+        ),
+    ] = None,
+) -> None:
+    """Compare classifier candidates by grouped cross-validation (never the same agreement in train and
+    test): clause and agreement-level F1, per-label figures, calibration; saved as JSON and PNG charts."""
+    from .classify import resolve_model_dir
+    from .crossval import write_charts
+    from .train import CANDIDATES, SHARED_DIR, evaluate_candidates, load_examples
+
+    names = candidate or list(CANDIDATES)
+    unknown = [name for name in names if name not in CANDIDATES]
+    if unknown:
+        typer.echo(f"ERROR --candidate: unknown {unknown}; known: {list(CANDIDATES)}", err=True)
+        raise typer.Exit(code=2)
+    examples = load_examples(annotations, shared or SHARED_DIR)
+    if not examples:
+        typer.echo(f"ERROR {annotations}: no annotated clauses found", err=True)
+        raise typer.Exit(code=1)
+    results = evaluate_candidates(examples, names, folds=folds, seed=seed, n_jobs=jobs)
+    target = out or resolve_model_dir(None)
+    target.mkdir(parents=True, exist_ok=True)
+    scopes = [scope for scope in ("shared_dev", "all") if any(r[scope] for r in results.values())]
+    typer.echo(f"{'candidate':16} {'scope':10} {'micro':>6} {'macro':>6} {'agr-micro':>9} {'ECE':>6}  folds")
+    for name, result in results.items():
+        for scope in scopes:
+            figures = result[scope]
+            typer.echo(
+                f"{name:16} {scope:10} {figures['micro_f1']:6.3f} {figures['macro_f1']:6.3f} "
+                f"{figures['agreement_level']['micro_f1']:9.3f} {figures['calibration']['all']['ece']:6.3f}  "
+                f"{result['folds']}"
+            )
+    best = max(results, key=lambda n: results[n][scopes[0]]["micro_f1"])
+    figures = results[best][scopes[0]]
+    typer.echo(f"\nper label ({best}, {scopes[0]}): precision recall F1 support [P@80R for rare labels]")
+    for label, stats in figures["per_label"].items():
+        if stats["support"]:
+            rare = stats.get("precision_at_80_recall")
+            typer.echo(
+                f"  {label:38} {stats['precision']:5.2f} {stats['recall']:5.2f} {stats['f1']:5.2f} "
+                f"{stats['support']:5d}" + (f"  P@80R {rare:.2f}" if rare is not None else "")
+            )
+    calibration = "  ".join(f"{family} {data['ece']:.3f}" for family, data in figures["calibration"].items())
+    typer.echo(f"expected calibration error by label family: {calibration}")
+    (target / "evaluation.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    charts = write_charts(figures, target, f"{best}, {scopes[0]}")
+    typer.echo(f"saved {target / 'evaluation.json'} and {', '.join(p.name for p in charts)}")

@@ -18,14 +18,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import f1_score
-from sklearn.model_selection import GroupKFold
 
 from .classify import ClauseClassifier
+from .crossval import (
+    Candidate,
+    agreement_folds,
+    clause_metrics,
+    cross_fitted_predictions,
+    out_of_fold_proba,
+    report,
+    tune_thresholds,
+)
 from .evaluate import EDITORIAL_LINE
 from .taxonomy import label_ids
+from .taxonomy import labels as taxonomy_labels
 
-THRESHOLD_GRID = np.round(np.arange(0.15, 0.86, 0.05), 2)
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
 
@@ -93,73 +100,51 @@ def label_matrix(examples: list[Example], labels: list[str]) -> np.ndarray:
     return y
 
 
-def out_of_fold_proba(
-    examples: list[Example], y: np.ndarray, labels: list[str], *, folds: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
-    """Probabilities for every example from a model that never saw its agreement; and each example's fold."""
-    groups = np.array([e.group for e in examples])
+CANDIDATES: dict[str, Candidate] = {
+    "tfidf-logreg": Candidate(
+        "tfidf-logreg",
+        "word 1-2 and character 2-5 n-gram TF-IDF → calibrated logistic regression per label",
+        lambda labels, seed: ClauseClassifier(labels=labels, seed=seed),
+    ),
+}
+"""The classifiers compared by ``blamine evaluate``; the default is the one ``make model`` ships."""
+DEFAULT_CANDIDATE = "tfidf-logreg"
+
+
+def load_examples(annotations_dir: Path, shared: Path = SHARED_DIR) -> list[Example]:
+    """Our annotations plus the shared development gold (when ``shared`` holds it)."""
+    return load_annotations(annotations_dir) + load_shared_gold(shared)
+
+
+def evaluate_candidates(
+    examples: list[Example],
+    names: list[str],
+    *,
+    folds: int = 0,
+    seed: int = 0,
+    n_jobs: int = 1,
+) -> dict[str, dict[str, Any]]:
+    """Each candidate's report on the same agreement folds (0 = leave one agreement out), on all examples
+    and on the shared development set alone."""
+    labels = list(label_ids())
+    families = {label.id: label.group for label in taxonomy_labels()}
+    y = label_matrix(examples, labels)
     texts = [e.text for e in examples]
-    proba = np.zeros(y.shape)
-    fold_of = np.zeros(len(examples), dtype=int)
-    for fold, (train, test) in enumerate(GroupKFold(n_splits=folds).split(texts, y, groups)):
-        model = ClauseClassifier(labels=labels, seed=seed).fit([texts[i] for i in train], y[train])
-        proba[test] = model.predict_proba([texts[i] for i in test])
-        fold_of[test] = fold
-    return proba, fold_of
-
-
-def tune_thresholds(proba: np.ndarray, y: np.ndarray, labels: list[str]) -> dict[str, float]:
-    """Per label, the grid threshold with the best F1 on the given probabilities (0.5 without positives)."""
-    thresholds = {}
-    for j, label in enumerate(labels):
-        if y[:, j].sum() == 0:
-            thresholds[label] = 0.5
-            continue
-        scores = [f1_score(y[:, j], proba[:, j] >= t, zero_division=0) for t in THRESHOLD_GRID]
-        thresholds[label] = float(THRESHOLD_GRID[int(np.argmax(scores))])
-    return thresholds
-
-
-def cross_fitted_predictions(
-    proba: np.ndarray, y: np.ndarray, fold_of: np.ndarray, labels: list[str]
-) -> np.ndarray:
-    """Decisions for each fold with thresholds tuned only on the other folds."""
-    decisions = np.zeros(y.shape, dtype=int)
-    for fold in np.unique(fold_of):
-        others = fold_of != fold
-        thresholds = tune_thresholds(proba[others], y[others], labels)
-        cut = np.array([thresholds[label] for label in labels])
-        decisions[fold_of == fold] = proba[fold_of == fold] >= cut
-    return decisions
-
-
-def metrics(y: np.ndarray, decisions: np.ndarray, labels: list[str]) -> dict[str, Any]:
-    """Micro/macro F1 over labels with positives, and per-label precision/recall/F1/support."""
-    present = y.sum(axis=0) > 0
-    per_label = {}
-    for j, label in enumerate(labels):
-        tp = int(((decisions[:, j] == 1) & (y[:, j] == 1)).sum())
-        fp = int(((decisions[:, j] == 1) & (y[:, j] == 0)).sum())
-        fn = int(((decisions[:, j] == 0) & (y[:, j] == 1)).sum())
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label[label] = {
-            "precision": round(precision, 3),
-            "recall": round(recall, 3),
-            "f1": round(f1, 3),
-            "support": int(y[:, j].sum()),
+    groups = [e.group for e in examples]
+    splits = agreement_folds(groups, folds)
+    dev = np.array([e.source == "shared-dev" for e in examples])
+    results = {}
+    for name in names:
+        proba, fold_of = out_of_fold_proba(
+            CANDIDATES[name], texts, y, labels, splits, seed=seed, n_jobs=n_jobs
+        )
+        results[name] = {
+            "description": CANDIDATES[name].description,
+            "folds": len(splits),
+            "all": report(proba, y, fold_of, groups, labels, families),
+            "shared_dev": report(proba, y, fold_of, groups, labels, families, dev) if dev.any() else None,
         }
-    return {
-        "micro_f1": round(
-            float(f1_score(y[:, present], decisions[:, present], average="micro", zero_division=0)), 4
-        ),
-        "macro_f1": round(
-            float(f1_score(y[:, present], decisions[:, present], average="macro", zero_division=0)), 4
-        ),
-        "examples": int(len(y)),
-        "per_label": per_label,
-    }
+    return results
 
 
 def data_fingerprint(examples: list[Example]) -> str:
@@ -180,7 +165,7 @@ def train(
 ) -> tuple[Path, dict[str, Any]]:
     """Train on all data, evaluate grouped by agreement, save as ``out_dir/<version>`` and point
     ``out_dir/current`` at it. Returns the version directory and the manifest's evaluation section."""
-    examples = load_annotations(annotations_dir) + load_shared_gold(shared)
+    examples = load_examples(annotations_dir, shared)
     if not examples:
         raise ValueError(f"no training examples found in {annotations_dir}")
     labels = list(label_ids())
@@ -190,13 +175,15 @@ def train(
 
     evaluation: dict[str, Any] = {}
     if evaluate:
-        proba, fold_of = out_of_fold_proba(examples, y, labels, folds=folds, seed=seed)
+        texts = [e.text for e in examples]
+        splits = agreement_folds([e.group for e in examples], folds)
+        proba, fold_of = out_of_fold_proba(CANDIDATES[DEFAULT_CANDIDATE], texts, y, labels, splits, seed=seed)
         thresholds = tune_thresholds(proba, y, labels)
         decisions = cross_fitted_predictions(proba, y, fold_of, labels)
-        evaluation["grouped_cv_all"] = metrics(y, decisions, labels)
+        evaluation["grouped_cv_all"] = clause_metrics(y, decisions, labels)
         dev = np.array([e.source == "shared-dev" for e in examples])
         if dev.any():
-            evaluation["grouped_cv_shared_dev_only"] = metrics(y[dev], decisions[dev], labels)
+            evaluation["grouped_cv_shared_dev_only"] = clause_metrics(y[dev], decisions[dev], labels)
         evaluation["protocol"] = (
             f"GroupKFold({folds}) by agreement; thresholds per fold tuned on the other folds' out-of-fold "
             "probabilities; shipped thresholds tuned on all out-of-fold probabilities"

@@ -1,0 +1,99 @@
+"""Grouped cross-validation and its figures, and `blamine evaluate` end to end on a small annotation set."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+from pipeline.crossval import (
+    agreement_folds,
+    agreement_presence,
+    calibration,
+    precision_at_recall,
+    tune_thresholds,
+)
+from tests.conftest import ROOT
+
+
+def test_no_agreement_is_in_both_train_and_test():
+    groups = ["a", "a", "b", "c", "c", "c", "d"]
+    for folds in (0, 2):
+        splits = agreement_folds(groups, folds)
+        assert len(splits) == (4 if folds == 0 else 2)
+        for train, test in splits:
+            assert not {groups[i] for i in train} & {groups[i] for i in test}
+
+
+def test_precision_at_80_recall_is_the_best_precision_keeping_four_fifths_of_positives():
+    proba = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4])
+    truth = np.array([1, 0, 1, 1, 0, 1])
+    # 4 positives; recall 0.8 needs 4 of them: all six ranks → 4/6
+    assert precision_at_recall(proba, truth) == round(4 / 6, 3)
+    assert precision_at_recall(proba, np.zeros(6, dtype=int)) is None
+
+
+def test_calibration_error_is_zero_for_scores_that_match_frequencies_and_large_otherwise():
+    truth = np.array([1, 0] * 50)
+    assert calibration(np.full(100, 0.5), truth)["ece"] == 0.0
+    assert calibration(np.full(100, 0.95), truth)["ece"] == 0.45
+
+
+def test_agreement_presence_counts_a_label_once_per_agreement():
+    y = np.array([[1, 0], [0, 0], [0, 1]])
+    found = np.array([[0, 0], [1, 0], [0, 0]])
+    result = agreement_presence(y, found, ["a", "a", "b"])
+    assert result["agreements"] == 2 and result["micro_f1"] == round(2 * 1 / (1 + 2), 4)
+
+
+def test_thresholds_are_tuned_per_label():
+    proba = np.array([[0.9, 0.3], [0.2, 0.35], [0.8, 0.1]])
+    y = np.array([[1, 1], [0, 1], [1, 0]])
+    thresholds = tune_thresholds(proba, y, ["x", "z"])
+    assert thresholds["x"] > 0.2 and thresholds["z"] <= 0.3
+
+
+def test_evaluate_command_compares_on_grouped_folds_and_saves_json_and_charts(tmp_path: Path):
+    lines = (ROOT / "annotations" / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
+    groups: list[str] = []
+    subset = []
+    for line in lines:
+        group = json.loads(line)["group"]
+        if group not in groups:
+            groups.append(group)
+        if len(groups) <= 12:
+            subset.append(line)
+    annotations = tmp_path / "annotations"
+    annotations.mkdir()
+    (annotations / "clauses.jsonl").write_text("\n".join(subset) + "\n", encoding="utf-8")
+    out = tmp_path / "report"
+    result = CliRunner().invoke(
+        app,
+        [
+            "evaluate",
+            "--annotations",
+            str(annotations),
+            "--shared",
+            str(tmp_path / "no-shared"),
+            "--folds",
+            "3",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "tfidf-logreg     all" in result.output and "expected calibration error" in result.output
+    saved = json.loads((out / "evaluation.json").read_text(encoding="utf-8"))
+    figures = saved["tfidf-logreg"]["all"]
+    assert saved["tfidf-logreg"]["folds"] == 3 and 0 <= figures["micro_f1"] <= 1
+    assert figures["agreement_level"]["agreements"] == 12
+    for chart in ("reliability.png", "per_label_f1.png"):
+        assert (out / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_evaluate_refuses_an_unknown_candidate(tmp_path: Path):
+    result = CliRunner().invoke(app, ["evaluate", "--candidate", "magic", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown ['magic']" in result.output
