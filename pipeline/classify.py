@@ -26,6 +26,7 @@ from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import E_MODEL, BlamineError
 from .model import Document, LabelScore, ModelInfo
+from .obligation import read_obligation
 from .segment import classification_units
 
 MODEL_NAME = "blamine-tfidf-logreg"
@@ -187,11 +188,15 @@ def load_model(models_dir: Path | None = None) -> ClauseClassifier:
 
 
 def classify(doc: Document, model: ClauseClassifier) -> Document:
-    """Label the document's classification units (see :func:`pipeline.segment.classification_units`)."""
+    """Label the document's classification units (see :func:`pipeline.segment.classification_units`) and
+    read the obligation strength of each labelled one."""
     units = classification_units(doc)
     for clause in doc.clauses:
-        clause.labels = []
+        clause.labels, clause.strength, clause.strength_cue = [], None, None
     for clause, scores in zip(units, model.predict([c.text for c in units]), strict=True):
         clause.labels = scores
+        if scores:
+            reading = read_obligation(clause.text, clause.language)
+            clause.strength, clause.strength_cue = reading.strength, reading.cue
     doc.model = ModelInfo(name=model.manifest_.get("name", MODEL_NAME), version=model.version)
     return doc

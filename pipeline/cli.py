@@ -187,11 +187,14 @@ def show(
         snippet = clause.text if len(clause.text) <= 90 else clause.text[:87] + "..."
         typer.echo(f"  {clause.id:22} {clause.kind:9} {pages:7} {snippet}")
         if labels:
-            typer.echo(f"  {'':22} {'':9} {'':7} → {labels}")
+            typer.echo(f"  {'':22} {'':9} {'':7} → {labels} [{clause.strength}]")
     typer.echo("\nscorecard:")
     for entry in doc.scorecard:
-        evidence = ", ".join(entry.evidence)
-        typer.echo(f"  {entry.criterion:30} {entry.value:15} {evidence}")
+        pages = f" p.{','.join(map(str, entry.pages))}" if entry.pages else ""
+        typer.echo(f"  {entry.criterion:34} {entry.value:15} {entry.reason}{pages}")
+    typer.echo("\nindicators:")
+    for indicator in doc.indicators:
+        typer.echo(f"  {indicator.indicator:34} {indicator.value:15} {indicator.reason}")
 
 
 @app.command("evaluate-articles")

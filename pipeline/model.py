@@ -113,6 +113,8 @@ class Clause:
     is its other authentic version, not another provision (classification and scorecards skip it)."""
     strength: Strength | None = None
     """Obligation strength of a labelled clause (binding, hedged, negated, excluded, descriptive)."""
+    strength_cue: str | None = None
+    """The words that decided ``strength`` ("shall", "as far as possible"), quoted by the scorecard."""
 
 
 @dataclass

@@ -26,7 +26,6 @@ class Label:
 class Criterion:
     name: str
     labels: tuple[str, ...]
-    annex_only: bool = False
 
 
 @functools.cache
@@ -47,7 +46,4 @@ def label_ids() -> tuple[str, ...]:
 def criteria() -> tuple[Criterion, ...]:
     """Scorecard criteria with the labels whose clauses evidence them."""
     data = json.loads(resources.files("pipeline").joinpath("data/criteria.json").read_text(encoding="utf-8"))
-    return tuple(
-        Criterion(c["criterion"], tuple(c["labels"]), bool(c.get("annex_only", False)))
-        for c in data["criteria"]
-    )
+    return tuple(Criterion(c["criterion"], tuple(c["labels"])) for c in data["criteria"])
