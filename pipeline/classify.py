@@ -1,8 +1,9 @@
 """Clause → provision labels with calibrated scores, from a model shipped in ``models/``.
 
-The model is a scikit-learn pipeline (word and character n-gram TF-IDF → one calibrated logistic
-regression per label) with a per-label decision threshold. Character n-grams carry across the languages of
-the corpus (French, Dutch, German, English …) where word features would not. It is saved with skops (no
+The model is a scikit-learn pipeline (features → one calibrated logistic regression per label) with a
+per-label decision threshold. Two feature sets are available: ``"hashed-cues"`` (the default, see
+:mod:`pipeline.features`: hashed words, word stems and character 4-grams plus multilingual cue counts) and
+``"tfidf"`` (word 1–2-gram and character 2–5-gram TF-IDF, the first baseline). It is saved with skops (no
 pickle: loading a model cannot run code) next to a ``manifest.json`` holding the label order, thresholds,
 training summary, metrics and the file's SHA-256, which is checked before loading.
 """
@@ -25,23 +26,53 @@ from sklearn.multioutput import MultiOutputClassifier
 from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import E_MODEL, BlamineError
+from .features import TRUSTED_TYPES as FEATURE_TRUSTED_TYPES
+from .features import build_features
 from .model import Document, LabelScore, ModelInfo
 from .obligation import read_obligation
 from .segment import classification_units
 
-MODEL_NAME = "blamine-tfidf-logreg"
+FEATURE_SETS = ("hashed-cues", "tfidf")
 MODEL_FILE = "model.skops"
 MANIFEST_FILE = "manifest.json"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MIN_EXAMPLES = 3
 """Positives and negatives a label needs to be trained (calibration uses 3 folds)."""
-TRUSTED_TYPES = ["sklearn.calibration._CalibratedClassifier", "sklearn.calibration._SigmoidCalibration"]
-"""scikit-learn internals outside skops' default trusted set, reviewed: plain data holders, no code hooks."""
+TRUSTED_TYPES = [
+    "sklearn.calibration._CalibratedClassifier",
+    "sklearn.calibration._SigmoidCalibration",
+    *FEATURE_TRUSTED_TYPES,
+]
+"""Types outside skops' default trusted set, reviewed: two scikit-learn internals that only hold data, and
+our own feature functions and transformer."""
 
 
-def build_pipeline(*, seed: int = 0) -> Pipeline:
-    """The untrained estimator: TF-IDF features → one calibrated logistic regression per label."""
-    features = FeatureUnion(
+def model_name(features: str) -> str:
+    return f"blamine-{features}-logreg"
+
+
+def build_pipeline(features: str = "hashed-cues", *, seed: int = 0) -> Pipeline:
+    """The untrained estimator: features → one calibrated logistic regression per label."""
+    if features not in FEATURE_SETS:
+        raise ValueError(f"unknown feature set {features!r}; expected one of {FEATURE_SETS}")
+    union = build_features() if features == "hashed-cues" else _tfidf_features()
+    base = LogisticRegression(
+        C=8.0, class_weight="balanced", solver="liblinear", max_iter=3000, random_state=seed
+    )
+    return Pipeline(
+        [
+            ("features", union),
+            (
+                "labels",
+                MultiOutputClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)),
+            ),
+        ]
+    )
+
+
+def _tfidf_features() -> FeatureUnion:
+    """Word 1–2-gram and character 2–5-gram TF-IDF (the first baseline)."""
+    return FeatureUnion(
         [
             (
                 "words",
@@ -61,18 +92,6 @@ def build_pipeline(*, seed: int = 0) -> Pipeline:
             ),
         ]
     )
-    base = LogisticRegression(
-        C=8.0, class_weight="balanced", solver="liblinear", max_iter=3000, random_state=seed
-    )
-    return Pipeline(
-        [
-            ("features", features),
-            (
-                "labels",
-                MultiOutputClassifier(CalibratedClassifierCV(base, method="sigmoid", cv=3, ensemble=False)),
-            ),
-        ]
-    )
 
 
 @dataclass
@@ -83,6 +102,7 @@ class ClauseClassifier:
     thresholds: dict[str, float] = field(default_factory=dict)
     version: str = "untrained"
     seed: int = 0
+    features: str = "hashed-cues"
     pipeline_: Pipeline | None = None
     trained_labels_: list[str] = field(default_factory=list)
     manifest_: dict[str, Any] = field(default_factory=dict)
@@ -96,7 +116,7 @@ class ClauseClassifier:
         y = np.asarray(y)
         trainable = (y.sum(axis=0) >= MIN_EXAMPLES) & ((1 - y).sum(axis=0) >= MIN_EXAMPLES)
         self.trained_labels_ = [label for label, ok in zip(self.labels, trainable, strict=True) if ok]
-        self.pipeline_ = build_pipeline(seed=self.seed)
+        self.pipeline_ = build_pipeline(self.features, seed=self.seed)
         self.pipeline_.fit(texts, y[:, trainable])
         return self
 
@@ -132,7 +152,8 @@ class ClauseClassifier:
         model_path = directory / MODEL_FILE
         sio.dump(self.pipeline_, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         full = {
-            "name": MODEL_NAME,
+            "name": model_name(self.features),
+            "features": self.features,
             "version": self.version,
             "labels": self.labels,
             "trained_labels": self.trained_labels_,
@@ -181,6 +202,7 @@ def load_model(models_dir: Path | None = None) -> ClauseClassifier:
         labels=list(manifest["labels"]),
         thresholds={k: float(v) for k, v in manifest["thresholds"].items()},
         version=manifest["version"],
+        features=manifest.get("features", "tfidf"),
         pipeline_=pipeline,
         trained_labels_=list(manifest["trained_labels"]),
         manifest_=manifest,
@@ -198,5 +220,5 @@ def classify(doc: Document, model: ClauseClassifier) -> Document:
         if scores:
             reading = read_obligation(clause.text, clause.language)
             clause.strength, clause.strength_cue = reading.strength, reading.cue
-    doc.model = ModelInfo(name=model.manifest_.get("name", MODEL_NAME), version=model.version)
+    doc.model = ModelInfo(name=model.manifest_.get("name", model_name(model.features)), version=model.version)
     return doc

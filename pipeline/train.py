@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -100,15 +101,28 @@ def label_matrix(examples: list[Example], labels: list[str]) -> np.ndarray:
     return y
 
 
+def _logreg(features: str) -> Callable[[list[str], int], ClauseClassifier]:
+    def make(labels: list[str], seed: int) -> ClauseClassifier:
+        return ClauseClassifier(labels=labels, seed=seed, features=features)
+
+    return make
+
+
 CANDIDATES: dict[str, Candidate] = {
+    "hashed-cues-logreg": Candidate(
+        "hashed-cues-logreg",
+        "hashed words, word pairs, word stems and character 4-grams + multilingual cue counts → calibrated "
+        "logistic regression per label",
+        _logreg("hashed-cues"),
+    ),
     "tfidf-logreg": Candidate(
         "tfidf-logreg",
         "word 1-2 and character 2-5 n-gram TF-IDF → calibrated logistic regression per label",
-        lambda labels, seed: ClauseClassifier(labels=labels, seed=seed),
+        _logreg("tfidf"),
     ),
 }
 """The classifiers compared by ``blamine evaluate``; the default is the one ``make model`` ships."""
-DEFAULT_CANDIDATE = "tfidf-logreg"
+DEFAULT_CANDIDATE = "hashed-cues-logreg"
 
 
 def load_examples(annotations_dir: Path, shared: Path = SHARED_DIR) -> list[Example]:
@@ -171,7 +185,7 @@ def train(
     labels = list(label_ids())
     y = label_matrix(examples, labels)
     fingerprint = data_fingerprint(examples)
-    version = f"v1-{fingerprint[:10]}"
+    version = f"v2-{fingerprint[:10]}"
 
     evaluation: dict[str, Any] = {}
     if evaluate:
@@ -191,7 +205,8 @@ def train(
     else:
         thresholds = {label: 0.5 for label in labels}
 
-    model = ClauseClassifier(labels=labels, thresholds=thresholds, version=version, seed=seed)
+    model = CANDIDATES[DEFAULT_CANDIDATE].make(labels, seed)
+    model.thresholds, model.version = thresholds, version
     model.fit([e.text for e in examples], y)
     sources: dict[str, int] = {}
     for example in examples:
