@@ -1,8 +1,8 @@
 """Clause → provision labels with calibrated scores, from a model shipped in ``models/``.
 
 The model is a scikit-learn pipeline (features → one calibrated logistic regression per label) with a
-per-label decision threshold. Two feature sets are available: ``"hashed-cues"`` (the default, see
-:mod:`pipeline.features`: hashed words, word stems and character 4-grams plus multilingual cue counts) and
+per-label decision threshold. Two feature sets are available: ``"stems-cues"`` (the default, see
+:mod:`pipeline.features`: folded words, word stems and character 4-grams plus multilingual cue counts) and
 ``"tfidf"`` (word 1–2-gram and character 2–5-gram TF-IDF, the first baseline). It is saved with skops (no
 pickle: loading a model cannot run code) next to a ``manifest.json`` holding the label order, thresholds,
 training summary, metrics and the file's SHA-256, which is checked before loading.
@@ -32,7 +32,7 @@ from .model import Document, LabelScore, ModelInfo
 from .obligation import read_obligation
 from .segment import classification_units
 
-FEATURE_SETS = ("hashed-cues", "tfidf")
+FEATURE_SETS = ("stems-cues", "tfidf")
 MODEL_FILE = "model.skops"
 MANIFEST_FILE = "manifest.json"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -51,11 +51,11 @@ def model_name(features: str) -> str:
     return f"blamine-{features}-logreg"
 
 
-def build_pipeline(features: str = "hashed-cues", *, seed: int = 0) -> Pipeline:
+def build_pipeline(features: str = "stems-cues", *, seed: int = 0) -> Pipeline:
     """The untrained estimator: features → one calibrated logistic regression per label."""
     if features not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {features!r}; expected one of {FEATURE_SETS}")
-    union = build_features() if features == "hashed-cues" else _tfidf_features()
+    union = build_features() if features == "stems-cues" else _tfidf_features()
     base = LogisticRegression(
         C=8.0, class_weight="balanced", solver="liblinear", max_iter=3000, random_state=seed
     )
@@ -102,7 +102,7 @@ class ClauseClassifier:
     thresholds: dict[str, float] = field(default_factory=dict)
     version: str = "untrained"
     seed: int = 0
-    features: str = "hashed-cues"
+    features: str = "stems-cues"
     pipeline_: Pipeline | None = None
     trained_labels_: list[str] = field(default_factory=list)
     manifest_: dict[str, Any] = field(default_factory=dict)

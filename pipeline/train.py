@@ -109,11 +109,11 @@ def _logreg(features: str) -> Callable[[list[str], int], ClauseClassifier]:
 
 
 CANDIDATES: dict[str, Candidate] = {
-    "hashed-cues-logreg": Candidate(
-        "hashed-cues-logreg",
-        "hashed words, word pairs, word stems and character 4-grams + multilingual cue counts → calibrated "
+    "stems-cues-logreg": Candidate(
+        "stems-cues-logreg",
+        "folded words, word pairs, word stems and character 4-grams + multilingual cue counts → calibrated "
         "logistic regression per label",
-        _logreg("hashed-cues"),
+        _logreg("stems-cues"),
     ),
     "tfidf-logreg": Candidate(
         "tfidf-logreg",
@@ -122,7 +122,7 @@ CANDIDATES: dict[str, Candidate] = {
     ),
 }
 """The classifiers compared by ``blamine evaluate``; the default is the one ``make model`` ships."""
-DEFAULT_CANDIDATE = "hashed-cues-logreg"
+DEFAULT_CANDIDATE = "stems-cues-logreg"
 
 
 def load_examples(annotations_dir: Path, shared: Path = SHARED_DIR) -> list[Example]:
@@ -223,5 +223,65 @@ def train(
         "seed": seed,
     }
     version_dir = model.save(out_dir / version, manifest)
+    write_model_card(version_dir, {**manifest, "version": version, "features": DEFAULT_CANDIDATE})
     (out_dir / "current").write_text(version + "\n", encoding="utf-8")
     return version_dir, evaluation
+
+
+MODEL_CARD = "MODEL_CARD.md"
+
+
+def write_model_card(version_dir: Path, manifest: dict[str, Any]) -> Path:
+    """A model card for researchers: intended use, training data, per-label figures and known limits."""
+    data = manifest["training_data"]
+    sources = ", ".join(f"{name}: {count}" for name, count in data["by_source"].items())
+    lines = [
+        f"# blamine clause classifier {manifest['version']}",
+        "",
+        f"Candidate `{manifest['features']}`: {CANDIDATES[DEFAULT_CANDIDATE].description}.",
+        "",
+        "## Intended use",
+        "",
+        "Labelling clauses of bilateral labour migration agreements and MOUs with the 29 provision labels of",
+        "the blamine taxonomy, to find and compare provisions across agreements. Scores are calibrated",
+        "probabilities; every label has its own decision threshold. It is a reading aid with evidence, not a",
+        "legal opinion: check the quoted clause before citing it.",
+        "",
+        "## Training data",
+        "",
+        f"{data['examples']} clauses from {data['agreements']} agreements ({sources});",
+        f"data fingerprint `{data['fingerprint'][:16]}`.",
+        "",
+    ]
+    for scope, figures in manifest["evaluation"].items():
+        if not isinstance(figures, dict):
+            continue
+        lines += [
+            f"## Evaluation: {scope}",
+            "",
+            f"Micro-F1 {figures['micro_f1']:.3f}, macro-F1 {figures['macro_f1']:.3f} on "
+            f"{figures['examples']} clauses. {manifest['evaluation'].get('protocol', '')}.",
+            "",
+            "| label | precision | recall | F1 | support |",
+            "|---|---|---|---|---|",
+        ]
+        lines += [
+            f"| {label} | {s['precision']:.2f} | {s['recall']:.2f} | {s['f1']:.2f} | {s['support']} |"
+            for label, s in figures["per_label"].items()
+            if s["support"]
+        ]
+        lines.append("")
+    lines += [
+        "## Known limits",
+        "",
+        "- Trained on few real agreements (the shared development set) and on clauses we wrote; rare labels",
+        "  have few examples and lower recall. `blamine evaluate` gives leave-one-agreement-out figures.",
+        "- Languages: English, French, Dutch, German, Spanish and Portuguese (Italian through the cue",
+        "  lexicons only); other languages get few or no labels.",
+        "- OCR errors in scanned agreements lower recall; the scorecard marks unreadable pages.",
+        "- A clause is labelled alone: a provision that depends on a definition elsewhere may be missed.",
+        "",
+    ]
+    path = version_dir / MODEL_CARD
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path

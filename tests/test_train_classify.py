@@ -34,6 +34,8 @@ def test_training_writes_model_manifest_and_current_pointer(small_model_dir):
     assert manifest["training_data"]["examples"] == 250
     assert 0.0 <= evaluation["grouped_cv_all"]["micro_f1"] <= 1.0
     assert not list(version_dir.glob("*.pkl")) and (version_dir / "model.skops").is_file()
+    card = (version_dir / "MODEL_CARD.md").read_text(encoding="utf-8")
+    assert "## Intended use" in card and "## Known limits" in card and "| wage_protection |" in card
 
 
 def test_trained_model_loads_and_predicts(small_model_dir):
@@ -49,6 +51,25 @@ def test_tampered_model_file_is_refused(small_model_dir, tmp_path):
     with (copy / "model.skops").open("ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(BlamineError, match="SHA-256"):
+        load_model(copy)
+
+
+def test_a_model_file_holding_foreign_code_is_refused_before_loading(small_model_dir, tmp_path):
+    """A skops file whose pipeline would call os.system is refused even with a matching SHA-256."""
+    import hashlib
+    import os
+
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    _, version_dir, _ = small_model_dir
+    copy = tmp_path / version_dir.name
+    shutil.copytree(version_dir, copy)
+    sio.dump(FunctionTransformer(os.system), copy / "model.skops")
+    manifest = json.loads((copy / "manifest.json").read_text())
+    manifest["sha256"] = hashlib.sha256((copy / "model.skops").read_bytes()).hexdigest()
+    (copy / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BlamineError, match="outside skops' trusted set"):
         load_model(copy)
 
 
