@@ -38,6 +38,9 @@ OcrLangOption = Annotated[
     typer.Option("--ocr-lang", help="OCR language (ISO 639-1: en, fr, nl, de, es, pt, ar), repeatable."),
 ]
 OcrJobsOption = Annotated[int, typer.Option(help="Pages OCRed in parallel (0 = one per CPU core).")]
+ManifestOption = Annotated[
+    Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
+]
 TimeoutOption = Annotated[float, typer.Option(help="Seconds one file may take before it is abandoned.")]
 MemoryOption = Annotated[int, typer.Option(help="MB of memory one file may use (0 = no limit).")]
 
@@ -218,9 +221,7 @@ def evaluate_articles(
 
 @app.command("evaluate-extraction")
 def evaluate_extraction(
-    manifest: Annotated[
-        Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
-    ],
+    manifest: ManifestOption,
     layout: Annotated[list[str] | None, typer.Option(help="Only these layouts (repeatable).")] = None,
     ocr_jobs: OcrJobsOption = 0,
 ) -> None:
@@ -241,9 +242,7 @@ def evaluate_extraction(
 @app.command("evaluate-segmentation")
 def evaluate_segmentation(
     gold: Annotated[Path, typer.Option(help="Gold clause units (JSONL, ../shared/labels format).")],
-    manifest: Annotated[
-        Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
-    ],
+    manifest: ManifestOption,
     layout: Annotated[list[str] | None, typer.Option(help="Only these layouts (repeatable).")] = None,
     ocr_jobs: OcrJobsOption = 0,
 ) -> None:
@@ -272,9 +271,7 @@ def evaluate_segmentation(
 @app.command("evaluate-metadata")
 def evaluate_metadata(
     index: Annotated[Path, typer.Option(help="JSONL of known metadata per text (../shared/corpus/texts).")],
-    manifest: Annotated[
-        Path, typer.Option(help="JSONL of {pdf, text, layout} (../shared/corpus/pdfs format).")
-    ],
+    manifest: ManifestOption,
     layout: Annotated[list[str] | None, typer.Option(help="Layouts to read (repeatable).")] = None,
     ocr_jobs: OcrJobsOption = 0,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Print every wrong field.")] = False,

@@ -172,7 +172,10 @@ def test_korean_country_names_with_glued_particles() -> None:
 @pytest.mark.parametrize(
     ("title", "expected"),
     [
-        ("Accord entre le Royaume des Pays-Bas et la République de Turquie", ["NL", "TR"]),
+        (
+            "Convention de main-d'oeuvre entre la République de Turquie et le Royaume des Pays-Bas",
+            ["TR", "NL"],
+        ),
         ("Overeenkomst tussen het Koninkrijk der Nederlanden en het Reino de España", ["NL", "ES"]),
         ("Abkommen zwischen der Bundesrepublik Deutschland und der República Portuguesa", ["DE", "PT"]),
         ("Accordo tra la Repubblica Italiana e il Regno del Belgio", ["IT", "BE"]),
