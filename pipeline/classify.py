@@ -29,7 +29,7 @@ from .errors import E_MODEL, BlamineError
 from .features import TRUSTED_TYPES as FEATURE_TRUSTED_TYPES
 from .features import build_features
 from .model import Document, LabelScore, ModelInfo
-from .obligation import read_obligation
+from .obligation import mark_strength
 from .segment import classification_units
 
 FEATURE_SETS = ("stems-cues", "tfidf")
@@ -218,7 +218,6 @@ def classify(doc: Document, model: ClauseClassifier) -> Document:
     for clause, scores in zip(units, model.predict([c.text for c in units]), strict=True):
         clause.labels = scores
         if scores:
-            reading = read_obligation(clause.text, clause.language)
-            clause.strength, clause.strength_cue = reading.strength, reading.cue
+            mark_strength(clause)
     doc.model = ModelInfo(name=model.manifest_.get("name", model_name(model.features)), version=model.version)
     return doc

@@ -42,9 +42,12 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-__all__ = ["LANGUAGES", "ObligationReading", "Strength", "read_obligation"]
+if TYPE_CHECKING:
+    from .model import Clause
+
+__all__ = ["LANGUAGES", "ObligationReading", "Strength", "mark_strength", "read_obligation"]
 
 Strength = Literal["binding", "hedged", "negated", "excluded", "descriptive"]
 
@@ -1176,3 +1179,9 @@ def read_obligation(text: str, language: str | None = None) -> ObligationReading
             return _reading("binding", text, bind)
         return _reading("hedged", text, perm)
     return ObligationReading("descriptive", None)
+
+
+def mark_strength(clause: Clause) -> None:
+    """Store the clause's obligation reading on it (``strength`` and the deciding ``strength_cue``)."""
+    reading = read_obligation(clause.text, clause.language)
+    clause.strength, clause.strength_cue = reading.strength, reading.cue

@@ -19,10 +19,11 @@ workers covered) are set per agreement (Part B).
 
 from __future__ import annotations
 
+import functools
 import re
 
 from .model import Clause, Document, Indicator, ScorecardEntry
-from .obligation import read_obligation
+from .obligation import mark_strength
 from .taxonomy import Criterion, criteria, labels
 
 MIN_OCR_CONFIDENCE = 60.0
@@ -126,6 +127,7 @@ def score_criterion(doc: Document, criterion: Criterion) -> ScorecardEntry:
     return ScorecardEntry(criterion.name, "no", [], "no clause carries the label")
 
 
+@functools.cache
 def _label_id(code: str) -> str:
     return next(label.id for label in labels() if label.code == code)
 
@@ -177,8 +179,7 @@ def score(doc: Document) -> Document:
     here for labelled clauses that lack one, e.g. labels set by hand)."""
     for clause in doc.clauses:
         if clause.labels and clause.strength is None:
-            reading = read_obligation(clause.text, clause.language)
-            clause.strength, clause.strength_cue = reading.strength, reading.cue
+            mark_strength(clause)
     doc.scorecard = [score_criterion(doc, criterion) for criterion in criteria()]
     doc.indicators = indicators(doc)
     return doc
