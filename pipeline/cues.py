@@ -12,10 +12,12 @@ described in the JSON file itself:
 * a hyphen inside a word is optional and may be whitespace (``pre-departure`` → ``pre departure``);
 * an apostrophe is optional and may be surrounded by spaces (typographic apostrophes are folded to ``'``).
 
-Each label gets one compiled alternation with one named group per cue, so a single ``finditer`` pass counts
-the distinct cues of that label found in a text. The compiled regexes live in a module-level cache, never on
-:class:`CueFeatures` instances, so a fitted transformer holds only a list of label ids and stays safe to save
-with skops.
+Each cue compiles to one regex (:func:`cue_pattern`), the definition of a match. A scan does not try them
+all: one regex pass over the folded text finds the word starts where some cue may begin (a trie of all the
+cues), the word found there picks its candidate cues from dictionaries (a cue of one word, or of a word's
+leading letters and ``*``, needs no regex to confirm it), and ``str.find`` locates the few cues with a
+leading ``*``. The compiled index lives in a module-level cache, never on :class:`CueFeatures` instances,
+so a fitted transformer holds only a list of label ids and stays safe to save with skops.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib import resources
 
 import numpy as np
@@ -37,33 +40,49 @@ from .taxonomy import label_ids
 CUES_RESOURCE = "data/cues.json"
 LANGUAGES = ("en", "fr", "nl", "de", "es", "pt", "it")
 
-_PRE_FOLD = str.maketrans(
-    {
-        "\u2019": "'",
-        "\u2018": "'",
-        "\u02bc": "'",
-        "`": "'",
-        "\u00b4": "'",
-        "œ": "oe",
-        "Œ": "OE",
-        "æ": "ae",
-        "Æ": "AE",
-        "ø": "o",
-        "Ø": "O",
-        "ł": "l",
-        "Ł": "L",
-        "đ": "d",
-        "Đ": "D",
-    }
-)
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+_PRE_FOLD_MAP = {
+    "\u2019": "'",
+    "\u2018": "'",
+    "\u02bc": "'",
+    "`": "'",
+    "\u00b4": "'",
+    "œ": "oe",
+    "Œ": "OE",
+    "æ": "ae",
+    "Æ": "AE",
+    "ø": "o",
+    "Ø": "O",
+    "ł": "l",
+    "Ł": "L",
+    "đ": "d",
+    "Đ": "D",
+}
+"""Characters NFKD leaves alone that we still fold: typographic apostrophes, ligatures, stroked letters."""
+_PRE_FOLD = re.compile("[" + re.escape("".join(_PRE_FOLD_MAP)) + "]")
+# One character per match, not a ``+`` run: Python's re deletes single characters faster than it
+# extends runs, and deleting every mark one by one leaves the same string.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _pre_fold(match: re.Match[str]) -> str:
+    return _PRE_FOLD_MAP[match.group()]
 
 
 def fold(text: str) -> str:
-    """Case- and accent-folded text: NFKD, combining marks dropped, casefolded (applied to cues and texts)."""
-    text = text.translate(_PRE_FOLD)
+    """Case- and accent-folded text: NFKD, combining marks dropped, casefolded (applied to cues and texts).
+
+    Every text is folded three times per classification (word tokens, character 4-grams, cues), so the
+    common cases take shortcuts that give the same string: ASCII text only needs its backquotes
+    straightened and ``lower()`` (which equals ``casefold()`` on ASCII); the other pre-fold characters
+    are replaced only when a scan finds one (``str.translate`` with a dict costs a Python-level lookup
+    per character of non-ASCII text, ~12 µs a clause).
+    """
     if text.isascii():
-        return text.casefold()
+        return text.replace("`", "'").lower()
+    if _PRE_FOLD.search(text):
+        text = _PRE_FOLD.sub(_pre_fold, text)
+        if text.isascii():
+            return text.lower()
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text).casefold())
 
 
@@ -173,20 +192,64 @@ def _trie_pattern(sequences: Iterable[tuple[str, ...]]) -> str:
     return emit(root)
 
 
-@functools.cache
-def _index() -> tuple[
-    re.Pattern[str], dict[str, list[tuple[int, int, re.Pattern[str]]]], tuple[tuple[str, ...], ...]
-]:
+_RANK_STRIDE = 1 << 16
+"""Cue ranks: bucket key length × stride + cue index (a label has far fewer than 65,536 cues)."""
+
+_Cue = tuple[int, int, int, "re.Pattern[str] | None"]
+"""``(label index, cue index, rank, regex)``. ``regex`` is ``None`` for a cue of one word (``salaire``)
+or of one word's leading letters and ``*`` (``salar*``): found by the word at a word start (equal to, or
+starting with, those letters), it matches that whole word, so no regex needs to confirm it."""
+
+
+@dataclass(frozen=True)
+class _CueIndex:
     """The compiled cue index, built once per process (never stored on estimator instances).
 
-    * a filter regex that finds, in one pass over folded text, every position where some cue may start
-      (a trie of the cues up to their first ``*``, at a word start unless the cue begins with ``*``);
-    * buckets: a cue's first (up to four) letters → ``(label index, cue index, cue regex)``, to confirm the
-      candidates at those positions;
-    * per label, the cue phrase behind each cue index (identical patterns within a label count once).
+    Scans run over the folded text with one space prepended, so that every word start, the first
+    included, follows a non-word character (a cue regex sees that space as it saw the start of the text).
     """
-    anchored, loose = set(), set()
-    buckets: dict[str, list[tuple[int, int, re.Pattern[str]]]] = {}
+
+    anchored: re.Pattern[str]
+    """``\\W(?=trie)(\\w*)``: a word start where some whole-word cue may begin (a trie of the cues up to
+    their first ``*``), and the word found there. Starting with ``\\W`` rather than a lookbehind lets
+    the re engine skip faster over the letters inside words."""
+    exact: dict[str, tuple[_Cue, ...]]
+    """Cues whose leading letters must be the whole word at a word start (one-word cues, and cues whose
+    first word is followed by a space or a non-word character), by those letters."""
+    prefix: dict[str, tuple[tuple[str, tuple[_Cue, ...]], ...]]
+    """Cues whose leading letters may continue into a longer word (``salar*``, ``pre-departure``,
+    ``l'employeur``), grouped by those letters, by their first four letters: a word needs at most one
+    lookup per key length, not one per length of leading letters (there are two dozen)."""
+    prefix_lengths: tuple[int, ...]
+    """The lengths of the keys of ``prefix``, ascending."""
+    loose: tuple[tuple[str, tuple[_Cue, ...]], ...]
+    """Cues with a leading ``*``, which may start inside a word, grouped by the letters they start with
+    (up to their first ``*``, hyphen, apostrophe or space): ``str.find`` locates those letters faster
+    than a regex tried at every character, and most texts hold none of them."""
+    phrases: tuple[tuple[str, ...], ...]
+    """Per label, the cue phrase behind each cue index (identical patterns within a label count once)."""
+
+
+_WORD_CHARS = re.compile(r"\w*")
+
+
+def _leading_letters(folded_cue: str) -> str:
+    """The literal text a cue starts with: up to its first ``*``, hyphen, apostrophe or space."""
+    return re.split(r"[*\-'\s]", folded_cue.lstrip("*"), maxsplit=1)[0]
+
+
+@functools.cache
+def _index() -> _CueIndex:
+    """Compile the cues of ``data/cues.json`` into a :class:`_CueIndex`.
+
+    Each cue gets a rank, the order in which a first version of the scan tried a label's cues at a
+    position (by the length of :func:`_bucket_key`, then by cue index): the rank breaks ties between
+    equally long matches, so that which cue a word counts for, hence the counts, stay as they were.
+    """
+    anchored = set()
+    exact: dict[str, list[_Cue]] = {}
+    prefix: dict[str, dict[str, list[_Cue]]] = {}
+    loose: dict[str, list[_Cue]] = {}
     phrases_by_label = []
     for li, phrases in enumerate(load_cues().values()):
         patterns: dict[str, str] = {}
@@ -195,14 +258,85 @@ def _index() -> tuple[
         phrases_by_label.append(tuple(patterns.values()))
         for ci, (pattern, phrase) in enumerate(patterns.items()):
             folded = " ".join(fold(phrase).split())
-            (loose if folded.startswith("*") else anchored).add(_filter_atoms(folded))
-            buckets.setdefault(_bucket_key(folded), []).append((li, ci, re.compile(pattern)))
-    branches = []
-    if anchored:
-        branches.append(r"(?<!\w)(?=" + _trie_pattern(anchored) + ")")
-    if loose:
-        branches.append("(?=" + _trie_pattern(loose) + ")")
-    return re.compile("|".join(branches)), buckets, tuple(phrases_by_label)
+            key = _bucket_key(folded)
+            if not key:
+                raise ValueError(f"cue {phrase!r} must start with a letter (after any leading '*')")
+            rank = len(key) * _RANK_STRIDE + ci
+            if folded.startswith("*"):
+                loose.setdefault(_leading_letters(folded), []).append((li, ci, rank, re.compile(pattern)))
+                continue
+            anchored.add(_filter_atoms(folded))
+            letters = _WORD_CHARS.match(folded).group()
+            rest = folded[len(letters) :]
+            if not rest:
+                exact.setdefault(letters, []).append((li, ci, rank, None))
+            elif rest[0] in "*-'":
+                group = prefix.setdefault(letters[:_BUCKET_CHARS], {}).setdefault(letters, [])
+                group.append((li, ci, rank, None if rest == "*" else re.compile(pattern)))
+            else:
+                exact.setdefault(letters, []).append((li, ci, rank, re.compile(pattern)))
+    return _CueIndex(
+        anchored=re.compile(r"\W(?=" + _trie_pattern(anchored) + r")(\w*)"),
+        exact={k: tuple(v) for k, v in exact.items()},
+        prefix={k: tuple((g, tuple(v)) for g, v in groups.items()) for k, groups in prefix.items()},
+        prefix_lengths=tuple(sorted({len(k) for k in prefix})),
+        loose=tuple((k, tuple(v)) for k, v in loose.items()),
+        phrases=tuple(phrases_by_label),
+    )
+
+
+_WordCues = tuple[tuple[int, tuple[tuple[int, int, "re.Pattern[str] | None"], ...]], ...]
+"""Per label index, ``(cue index, rank, regex)`` of the label's cues in rank order."""
+
+
+@functools.lru_cache(maxsize=16_384)
+def _word_cues(word: str) -> _WordCues:
+    """The whole-word cues that may start where ``word`` starts, by label, in rank order.
+
+    The same few hundred words start most cue matches, so this is cached per word (not per text: every
+    text benefits), bounded to a few megabytes.
+    """
+    index = _index()
+    cues = list(index.exact.get(word, ()))
+    for n in index.prefix_lengths:
+        if n > len(word):
+            break
+        for letters, group in index.prefix.get(word[:n], ()):
+            if word.startswith(letters):
+                cues += group
+    by_label: dict[int, list[tuple[int, int, re.Pattern[str] | None]]] = {}
+    for li, ci, rank, regex in sorted(cues, key=lambda cue: (cue[0], cue[2])):
+        by_label.setdefault(li, []).append((ci, rank, regex))
+    return tuple((li, tuple(cues)) for li, cues in by_label.items())
+
+
+def _loose_hits(index: _CueIndex, text: str) -> dict[int, list[_Cue]]:
+    """Position → the leading-``*`` cues whose leading letters stand there (usually none)."""
+    hits: dict[int, list[_Cue]] = {}
+    for letters, cues in index.loose:
+        at = text.find(letters)
+        while at >= 0:
+            hits.setdefault(at, []).extend(cues)
+            at = text.find(letters, at + 1)
+    return hits
+
+
+def _keep_longest(text: str, pos: int, word_end: int, cues: list[_Cue], found: set[tuple[int, int]]) -> None:
+    """Add to ``found``, per label, the cue with the longest match at ``pos`` (lowest rank on a tie)."""
+    best: dict[int, tuple[int, int, int]] = {}
+    for li, ci, rank, regex in cues:
+        if regex is None:
+            end = word_end
+        else:
+            hit = regex.match(text, pos)
+            if hit is None:
+                continue
+            end = hit.end()
+        kept = best.get(li)
+        if kept is None or end > kept[0] or (end == kept[0] and rank < kept[1]):
+            best[li] = (end, rank, ci)
+    for li, (_, _, ci) in best.items():
+        found.add((li, ci))
 
 
 def _scan(folded: str) -> set[tuple[int, int]]:
@@ -211,17 +345,34 @@ def _scan(folded: str) -> set[tuple[int, int]]:
     At one position a label counts once, for its longest match, so ``loon``, ``loon*`` and ``*loon`` on the
     same word are one piece of evidence, not three.
     """
-    finder, buckets, _ = _index()
-    found = set()
-    for m in finder.finditer(folded):
-        pos = m.start()
-        best: dict[int, tuple[int, int]] = {}
-        for k in range(1, _BUCKET_CHARS + 1):
-            for li, ci, regex in buckets.get(folded[pos : pos + k], ()):
-                hit = regex.match(folded, pos)
-                if hit and (li not in best or hit.end() > best[li][0]):
-                    best[li] = (hit.end(), ci)
-        found.update((li, ci) for li, (_, ci) in best.items())
+    index = _index()
+    text = " " + folded
+    found: set[tuple[int, int]] = set()
+    loose = _loose_hits(index, text)
+    for m in index.anchored.finditer(text):
+        pos, word_end = m.start(1), m.end()
+        if pos in loose:  # a rare word where cues of both kinds may start: the general case
+            cues = [
+                (li, ci, rank, regex) for li, group in _word_cues(m.group(1)) for ci, rank, regex in group
+            ]
+            _keep_longest(text, pos, word_end, cues + loose.pop(pos), found)
+            continue
+        for li, group in _word_cues(m.group(1)):
+            best_end = best_cue = -1
+            for ci, _, regex in group:  # in rank order: on equal length the first one stays
+                if regex is None:
+                    end = word_end
+                else:
+                    hit = regex.match(text, pos)
+                    if hit is None:
+                        continue
+                    end = hit.end()
+                if end > best_end:
+                    best_end, best_cue = end, ci
+            if best_end >= 0:
+                found.add((li, best_cue))
+    for pos, cues in loose.items():
+        _keep_longest(text, pos, -1, cues, found)
     return found
 
 
@@ -231,7 +382,7 @@ def _label_order() -> tuple[str, ...]:
 
 def matched_cues(text: str) -> dict[str, list[str]]:
     """Label → the distinct cue phrases found in ``text`` (labels without a hit are left out)."""
-    _, _, phrases = _index()
+    phrases = _index().phrases
     labels = _label_order()
     found: dict[str, list[str]] = {}
     for li, ci in sorted(_scan(fold(text or ""))):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import FeatureUnion
 
@@ -19,22 +20,53 @@ from .cues import CueFeatures, fold
 MAX_FEATURES = 20_000
 """Tokens kept per set: the model stores one weight per token and label."""
 _WORD = re.compile(r"\w\w+")
-_FOUR = re.compile(r"(?=(.{4}))")
+_ASCII_WORD_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_NON_WORD_TO_SPACE = bytes(c if c in _ASCII_WORD_CHARS else ord(" ") for c in range(256))
+"""Byte table: ASCII word characters (``\\w`` on ASCII text) kept, anything else made a space."""
+
+
+def _words(folded: str) -> list[str]:
+    """``\\w\\w+`` runs of the folded text, in order.
+
+    Folded text is nearly always ASCII, where blanking every non-word byte with ``bytes.translate`` and
+    splitting is half the time of the regex; other text goes through the regex.
+    """
+    if not folded.isascii():
+        return _WORD.findall(folded)
+    runs = folded.encode("ascii").translate(_NON_WORD_TO_SPACE).decode("ascii").split()
+    return [run for run in runs if len(run) > 1]
 
 
 def word_tokens(text: str) -> list[str]:
-    """Words, word pairs and word stems of the folded text."""
-    words = _WORD.findall(fold(text))
-    tokens = words + [f"{a} {b}" for a, b in zip(words, words[1:], strict=False)]
-    tokens += [f"p4:{w[:4]}" for w in words if len(w) > 4]
-    tokens += [f"p6:{w[:6]}" for w in words if len(w) > 6]
-    tokens += [f"s4:{w[-4:]}" for w in words if len(w) > 5]
+    """Words, word pairs and word stems of the folded text.
+
+    Written for speed (the analyzers run on every clause classified): pairs are joined by ``map`` in C
+    rather than formatted one by one in Python.
+    """
+    words = _words(fold(text))
+    tokens = words + list(map(" ".join, zip(words, words[1:], strict=False)))
+    tokens += ["p4:" + w[:4] for w in words if len(w) > 4]
+    tokens += ["p6:" + w[:6] for w in words if len(w) > 6]
+    tokens += ["s4:" + w[-4:] for w in words if len(w) > 5]
     return tokens
 
 
 def char_tokens(text: str) -> list[str]:
-    """Character 4-grams of the folded text, spaces normalised (they cross word boundaries)."""
-    return _FOUR.findall(" " + " ".join(fold(text).split()) + " ")
+    """Character 4-grams of the folded text, spaces normalised (they cross word boundaries).
+
+    One 4-gram per character is the analyzers' largest output, so it is cut in C rather than by the
+    zero-width regex ``(?=(.{4}))`` of the first version (the normalised text holds no line break, so
+    its ``.`` never skipped one). ASCII text, nearly all folded text, is viewed through NumPy as
+    overlapping 4-character strings of its UTF-32 code units and listed at once; other text, and text
+    holding a NUL (NumPy strips NULs from a string's end), joins the text zipped with itself shifted by
+    one, two and three characters, about 40% slower.
+    """
+    spaced = " " + " ".join(fold(text).split()) + " "
+    count = len(spaced) - 3
+    if count > 0 and spaced.isascii() and "\x00" not in spaced:
+        code_units = spaced.encode("utf-32-le")
+        return np.ndarray(shape=(count,), dtype="<U4", buffer=code_units, strides=(4,)).tolist()
+    return list(map("".join, zip(spaced, spaced[1:], spaced[2:], spaced[3:], strict=False)))
 
 
 def build_features(*, char_grams: bool = True) -> FeatureUnion:

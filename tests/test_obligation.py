@@ -6,12 +6,21 @@ Every example sentence here is written for these tests (none is copied from an a
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from pipeline.obligation import ObligationReading, read_obligation
+from pipeline.obligation import (
+    ObligationReading,
+    _categorise,
+    _cue_starts,
+    _fold,
+    _matchers,
+    _split_top,
+    read_obligation,
+)
 
 
 def strength(text: str, language: str | None = None) -> str:
@@ -326,3 +335,55 @@ def test_capitalised_names_are_not_read_as_french_futures() -> None:
 
 def test_language_with_region_uses_the_base_language() -> None:
     assert strength("De werkgever moet de lonen betalen.", "nl-BE") == "binding"
+
+
+# --- the one-pass scan -----------------------------------------------------------------------------
+
+SCAN_TEXTS = [
+    "",
+    "shall",
+    "The employer shall pay; the worker shall not be required to pay any fee.",
+    "(a) Considering that the Parties, desirous of cooperation, shall meet.",
+    "No fee shall be paid by the worker, nor shall any deposit be withheld.",
+    "Les travailleurs n'ont pas droit à l'indemnité; l'employeur versera le salaire.",
+    "De werkgever zal geen recht hebben op terugbetaling.\nHij moet betalen.",
+    "El trabajador tendrá derecho; podrá; deberá. O trabalhador terá direito; poderá.",
+    "good will, free will, the Parties will endeavour to",
+    "...shall—must–may «doit» „muss“ 1. shall 2.shall",
+]
+
+
+@pytest.mark.parametrize("language", [None, "en", "fr", "nl", "es"])
+def test_cue_starts_are_the_word_starts_where_a_cue_matches(language) -> None:
+    """``_cue_starts`` finds exactly the positions of the lookbehind scan it replaced."""
+    mx = _matchers(language)
+    lookbehind = re.compile(r"(?<!\w)" + mx.cue_at_start.pattern)
+    for text in SCAN_TEXTS + _shared_sample_texts():
+        folded = _fold(text)
+        assert list(_cue_starts(mx, folded)) == [m.start() for m in lookbehind.finditer(folded)]
+
+
+@pytest.mark.parametrize("language", [None, "fr"])
+def test_one_alternation_categorises_as_the_categories_in_turn(language) -> None:
+    """The named-group alternation picks the first category, in priority order, that matches."""
+    mx = _matchers(language)
+    separate = []
+    for branch in _split_top(mx.categories.pattern):
+        name, body = re.fullmatch(r"\(\?P<(\w+)>(.*)\)", branch, re.DOTALL).groups()
+        separate.append((name, re.compile(body)))
+    for text in SCAN_TEXTS + _shared_sample_texts():
+        folded = _fold(text)
+        for start in (m.start() for m in re.finditer(r"(?<!\w)", folded)):
+            expected = next(
+                ((name, (start, m.end())) for name, rx in separate if (m := rx.match(folded, start))), None
+            )
+            assert _categorise(mx, folded, start) == expected
+
+
+def _shared_sample_texts() -> list[str]:
+    """A sample of our annotated clauses, for breadth."""
+    path = Path(__file__).resolve().parents[1] / "annotations" / "clauses.jsonl"
+    texts = [
+        json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
+    return texts[::25]
