@@ -33,6 +33,7 @@ from .crossval import (
 from .evaluate import EDITORIAL_LINE
 from .taxonomy import label_ids
 from .taxonomy import labels as taxonomy_labels
+from .textcat import SpacyTextcatClassifier
 
 SHARED_DIR = Path(__file__).resolve().parent.parent.parent / "shared"
 
@@ -119,6 +120,11 @@ CANDIDATES: dict[str, Candidate] = {
         "tfidf-logreg",
         "word 1-2 and character 2-5 n-gram TF-IDF → calibrated logistic regression per label",
         _logreg("tfidf"),
+    ),
+    "spacy-textcat": Candidate(
+        "spacy-textcat",
+        "spaCy textcat_multilabel trained from pipeline/data/textcat_multilabel.cfg (blank xx, no vectors)",
+        lambda labels, seed: SpacyTextcatClassifier(labels=labels, seed=seed),
     ),
 }
 """The classifiers compared by ``blamine evaluate``; the default is the one ``make model`` ships."""
