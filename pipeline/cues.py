@@ -285,13 +285,9 @@ def _index() -> _CueIndex:
     )
 
 
-_WordCues = tuple[tuple[int, tuple[tuple[int, int, "re.Pattern[str] | None"], ...]], ...]
-"""Per label index, ``(cue index, rank, regex)`` of the label's cues in rank order."""
-
-
 @functools.lru_cache(maxsize=16_384)
-def _word_cues(word: str) -> _WordCues:
-    """The whole-word cues that may start where ``word`` starts, by label, in rank order.
+def _word_cues(word: str) -> tuple[_Cue, ...]:
+    """The whole-word cues that may start where ``word`` starts.
 
     The same few hundred words start most cue matches, so this is cached per word (not per text: every
     text benefits), bounded to a few megabytes.
@@ -304,10 +300,7 @@ def _word_cues(word: str) -> _WordCues:
         for letters, group in index.prefix.get(word[:n], ()):
             if word.startswith(letters):
                 cues += group
-    by_label: dict[int, list[tuple[int, int, re.Pattern[str] | None]]] = {}
-    for li, ci, rank, regex in sorted(cues, key=lambda cue: (cue[0], cue[2])):
-        by_label.setdefault(li, []).append((ci, rank, regex))
-    return tuple((li, tuple(cues)) for li, cues in by_label.items())
+    return tuple(cues)
 
 
 def _loose_hits(index: _CueIndex, text: str) -> dict[int, list[_Cue]]:
@@ -350,27 +343,8 @@ def _scan(folded: str) -> set[tuple[int, int]]:
     found: set[tuple[int, int]] = set()
     loose = _loose_hits(index, text)
     for m in index.anchored.finditer(text):
-        pos, word_end = m.start(1), m.end()
-        if pos in loose:  # a rare word where cues of both kinds may start: the general case
-            cues = [
-                (li, ci, rank, regex) for li, group in _word_cues(m.group(1)) for ci, rank, regex in group
-            ]
-            _keep_longest(text, pos, word_end, cues + loose.pop(pos), found)
-            continue
-        for li, group in _word_cues(m.group(1)):
-            best_end = best_cue = -1
-            for ci, _, regex in group:  # in rank order: on equal length the first one stays
-                if regex is None:
-                    end = word_end
-                else:
-                    hit = regex.match(text, pos)
-                    if hit is None:
-                        continue
-                    end = hit.end()
-                if end > best_end:
-                    best_end, best_cue = end, ci
-            if best_end >= 0:
-                found.add((li, best_cue))
+        pos = m.start(1)
+        _keep_longest(text, pos, m.end(), [*_word_cues(m.group(1)), *loose.pop(pos, ())], found)
     for pos, cues in loose.items():
         _keep_longest(text, pos, -1, cues, found)
     return found

@@ -249,12 +249,14 @@ def test_cue_lookups_respect_word_boundaries(text, label, expected):
 
 def test_one_word_and_trailing_star_cues_need_no_regex():
     labels = list(load_cues())
-    by_word = {word: dict(_word_cues(word)) for word in ("salaire", "salaires", "pre", "predeparture")}
-    wage = labels.index("wage_protection")
-    assert all(regex is None for _, _, regex in by_word["salaire"][wage])
-    assert by_word["salaires"][wage]
-    orientation = labels.index("information_orientation")
-    assert any(regex is not None for _, _, regex in by_word["predeparture"][orientation])
+
+    def regexes(word: str, label: str) -> list[object]:
+        return [regex for li, _, _, regex in _word_cues(word) if li == labels.index(label)]
+
+    assert regexes("salaire", "wage_protection")
+    assert all(regex is None for regex in regexes("salaire", "wage_protection"))
+    assert regexes("salaires", "wage_protection")
+    assert any(regex is not None for regex in regexes("predeparture", "information_orientation"))
     assert _word_cues.cache_info().maxsize is not None  # bounded
 
 
