@@ -14,11 +14,13 @@ import re
 import unicodedata
 from pathlib import Path
 
+import numpy as np
 import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline import cues
 from pipeline.cues import _BUCKET_CHARS, _bucket_key, _index, _scan, _word_cues, cue_pattern, fold, load_cues
-from pipeline.features import _words, char_tokens, word_tokens
+from pipeline.features import LookupTfidfVectorizer, _words, char_tokens, word_tokens
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -182,6 +184,28 @@ def test_fold_and_analyzers_match_their_definitions_on_annotated_clauses():
         assert fold(text) == reference_fold(text)
         assert word_tokens(text) == reference_word_tokens(text)
         assert char_tokens(text) == reference_char_tokens(text)
+
+
+@pytest.mark.parametrize(("analyzer", "min_df"), [(word_tokens, 1), (char_tokens, 2)])
+def test_lookup_vectorizer_transforms_exactly_like_scikit_learn(analyzer, min_df):
+    texts = _annotated(400) + TRICKY
+    fitted = [
+        cls(analyzer=analyzer, max_features=3000, sublinear_tf=True, min_df=min_df).fit(texts[:300])
+        for cls in (TfidfVectorizer, LookupTfidfVectorizer)
+    ]
+    unseen = texts[300:] + ["", "qqqq zzzz"] + [text + " (7)" for text in texts[:50]]
+    theirs, ours = (vectorizer.transform(unseen) for vectorizer in fitted)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    assert ours.has_sorted_indices
+    assert np.array_equal(ours.indptr, theirs.indptr)
+    assert np.array_equal(ours.indices, theirs.indices)
+    assert np.array_equal(ours.data, theirs.data)
+
+
+def test_lookup_vectorizer_refuses_binary_counts():
+    vectorizer = LookupTfidfVectorizer(analyzer=word_tokens, binary=True).fit(["wages are paid monthly"])
+    with pytest.raises(ValueError, match="binary"):
+        vectorizer.transform(["wages"])
 
 
 @pytest.mark.parametrize(
