@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
 from dataclasses import asdict
@@ -15,9 +17,13 @@ from .classify import load_model
 from .errors import BlamineError
 from .extract import ExtractOptions
 from .extract import extract as extract_pdf
+from .index import reindex as reindex_store
+from .index import update_index
 from .ingest import ingest as ingest_paths
 from .isolation import Limits, extract_isolated
 from .model import Document
+from .search import QueryError, SearchFilters, SearchResult, parse_years, render_snippet
+from .search import search as search_index
 from .user_metadata import load_metadata_table
 
 app = typer.Typer(
@@ -130,8 +136,137 @@ def ingest(
         f"\n{len(results) - len(failures)} stored, {len(failures)} failed; "
         f"JSON in {store_module.documents_dir(store).resolve()}"
     )
-    if failures:
+    stored = [r.document for r in results if r.ok and r.document is not None]
+    index_failed = False
+    if stored:
+        try:
+            stats = update_index(store, stored)
+            typer.echo(f"search index updated: {stats.path.resolve()}")
+        except BlamineError as exc:
+            typer.echo(exc.one_line(), err=True)
+            index_failed = True
+    if failures or index_failed:
         raise typer.Exit(code=1)
+
+
+@app.command()
+def reindex(store: StoreOption = store_module.DEFAULT_STORE) -> None:
+    """Rebuild the search index (STORE/index.sqlite) from the stored JSON documents."""
+    try:
+        stats = reindex_store(store)
+    except BlamineError as exc:
+        _fail(exc)
+    for error in stats.errors:
+        typer.echo(error, err=True)
+    typer.echo(
+        f"indexed {stats.documents} documents ({stats.clauses} clauses) in {stats.seconds:.1f} s: "
+        f"{stats.path.resolve()} ({stats.bytes / 1e6:.1f} MB)"
+    )
+    if stats.errors:
+        raise typer.Exit(code=1)
+
+
+HIGHLIGHT = "**"
+"""How the CLI marks matched words in snippets (table, CSV and JSON alike)."""
+
+
+@app.command()
+def search(
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            help='Words (ANDed), "a phrase", OR, NOT, prefix*, (groups); operators in capitals. '
+            "Leave out to list the clauses the filters select."
+        ),
+    ] = None,
+    store: StoreOption = store_module.DEFAULT_STORE,
+    label: Annotated[
+        list[str] | None, typer.Option(help="Provision label id or code (A3); repeat for all of several.")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Either party (ISO 3166 alpha-2).")] = None,
+    origin: Annotated[str | None, typer.Option(help="Country the workers come from (ISO2).")] = None,
+    destination: Annotated[str | None, typer.Option(help="Country they go to (ISO2).")] = None,
+    year: Annotated[str | None, typer.Option(help="1990-2010, 1990-, -1960 or 1975.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Instrument type (BLA, MOU, ...).")] = None,
+    language: Annotated[str | None, typer.Option(help="Clause language (ISO 639-1).")] = None,
+    strength: Annotated[
+        str | None, typer.Option(help="binding, hedged, negated, excluded or descriptive.")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=0, help="Hits to show.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Hits to skip (paging).")] = 0,
+    expand: Annotated[
+        bool, typer.Option("--expand/--no-expand", help="Add our multilingual synonyms of each word.")
+    ] = False,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table",
+) -> None:
+    """Search the clauses of the stored agreements: ranked hits with highlighted snippets."""
+    if format not in ("table", "json", "csv"):
+        typer.echo(f"ERROR --format: expected table, json or csv, got {format!r}", err=True)
+        raise typer.Exit(code=2)
+    try:
+        years = parse_years(year) if year else (None, None)
+        filters = SearchFilters(
+            labels=tuple(label or ()),
+            country=country,
+            origin=origin,
+            destination=destination,
+            year_from=years[0],
+            year_to=years[1],
+            type=type_,
+            language=language,
+            strength=strength,
+        )
+        result = search_index(store, query, filters, limit, offset, expand_synonyms=expand)
+    except QueryError as exc:
+        typer.echo(f"ERROR search: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    except BlamineError as exc:
+        _fail(exc)
+    {"table": _print_table, "json": _print_json, "csv": _print_csv}[format](result)
+
+
+def _print_table(result: SearchResult) -> None:
+    shown = f"{result.offset + 1}-{result.offset + len(result.hits)}" if result.hits else "none"
+    total = f"{result.total:,}" if result.total_exact else f"at least {result.total:,}"
+    typer.echo(f"{total} clauses in {result.documents:,} agreements; showing {shown}")
+    if result.interpreted:
+        typer.echo(f"query: {result.interpreted}")
+    typer.echo(f"order: {result.ranking}")
+    for hit in result.hits:
+        pages = f"p.{hit.page_start}" + (f"-{hit.page_end}" if hit.page_end != hit.page_start else "")
+        score = f"{hit.score:6.2f}" if hit.score is not None else "     -"
+        labels = ", ".join(item.label for item in hit.labels)
+        typer.echo(
+            f"\n{score}  {hit.year or '?':>4} {(hit.type or '?')[:8]:8} {'-'.join(hit.countries) or '?':7} "
+            f"{hit.doc_id}  {hit.clause_id} {pages}  {hit.strength or ''}  {labels}"
+        )
+        typer.echo(f"        {render_snippet(hit.snippet, HIGHLIGHT, HIGHLIGHT)}")
+
+
+def _print_json(result: SearchResult) -> None:
+    data = result.to_dict()
+    for hit in data["hits"]:
+        hit["snippet"] = render_snippet(hit["snippet"], HIGHLIGHT, HIGHLIGHT)
+    typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+
+
+CSV_COLUMNS = (
+    "doc_id clause_id kind title year type countries language page_start page_end article heading "
+    "labels strength score snippet text"
+).split()
+
+
+def _print_csv(result: SearchResult) -> None:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in result.hits:
+        row = asdict(hit)
+        row["countries"] = ";".join(hit.countries)
+        row["labels"] = ";".join(item.label for item in hit.labels)
+        row["snippet"] = render_snippet(hit.snippet, HIGHLIGHT, HIGHLIGHT)
+        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+    typer.echo(out.getvalue(), nl=False)
 
 
 @app.command()

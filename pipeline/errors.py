@@ -23,6 +23,7 @@ E_MEMORY = "E_MEMORY"
 E_CRASH = "E_CRASH"
 E_SIDECAR = "E_SIDECAR"
 E_METADATA = "E_METADATA"
+E_LOCKED = "E_LOCKED"
 
 
 class BlamineError(Exception):
