@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -22,7 +21,8 @@ from .index import update_index
 from .ingest import ingest as ingest_paths
 from .isolation import Limits, extract_isolated
 from .model import Document
-from .search import QueryError, SearchFilters, SearchResult, parse_years, render_snippet
+from .search import CSV_COLUMNS as CSV_COLUMNS  # re-exported: scripts and tests read the columns here
+from .search import QueryError, SearchFilters, SearchResult, parse_years, render_snippet, write_csv
 from .search import search as search_index
 from .user_metadata import load_metadata_table
 
@@ -250,23 +250,42 @@ def _print_json(result: SearchResult) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
 
 
-CSV_COLUMNS = (
-    "doc_id clause_id kind title year type countries language page_start page_end article heading "
-    "labels strength score snippet text"
-).split()
-
-
 def _print_csv(result: SearchResult) -> None:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for hit in result.hits:
-        row = asdict(hit)
-        row["countries"] = ";".join(hit.countries)
-        row["labels"] = ";".join(item.label for item in hit.labels)
-        row["snippet"] = render_snippet(hit.snippet, HIGHLIGHT, HIGHLIGHT)
-        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
+    write_csv(result, out, HIGHLIGHT)
     typer.echo(out.getvalue(), nl=False)
+
+
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+
+
+@app.command()
+def serve(
+    store: StoreOption = store_module.DEFAULT_STORE,
+    host: Annotated[str, typer.Option(help="Address to listen on; the default serves this machine only.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (0: any free one).")] = 8000,
+) -> None:
+    """Serve a read-only web page over the store: search, agreement pages, PDFs, JSON API, CSV export."""
+    from .web import make_server
+
+    try:
+        server = make_server(store, host, port)
+    except BlamineError as exc:
+        _fail(exc)
+    except OSError as exc:
+        typer.echo(f"ERROR {host}:{port}: cannot listen ({exc.strerror or exc})", err=True)
+        raise typer.Exit(code=1) from None
+    if host not in LOCAL_HOSTS:
+        typer.echo(f"warning: listening on {host}: other machines can read this store", err=True)
+    typer.echo(f"serving {Path(store).resolve()} at http://{host}:{server.server_port}/ (Ctrl-C to stop)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopped")
+    finally:
+        server.server_close()
 
 
 @app.command()

@@ -20,7 +20,7 @@ from .metadata import extract_metadata
 from .model import Document
 from .scorecard import score
 from .segment import segment
-from .store import save
+from .store import save, save_pdf
 from .user_metadata import MetadataTable, apply_metadata
 
 
@@ -123,6 +123,7 @@ def ingest(
             if not path.exists():
                 raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
             doc = process(path, model, file_options(path, options), limits, metadata)
+            save_pdf(store, doc.doc_id, path)
             save(doc, store)
             results.append(
                 FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started, document=doc)

@@ -27,6 +27,7 @@ query or a filter makes it exact again. Measured trade-offs are in ``bench/bench
 
 from __future__ import annotations
 
+import csv
 import functools
 import json
 import re
@@ -37,7 +38,7 @@ from contextlib import closing, nullcontext
 from dataclasses import asdict, dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any, TextIO, get_args
 
 from . import taxonomy
 from .index import ALL, open_index, tag
@@ -423,6 +424,26 @@ def render_snippet(snippet: str, start: str, end: str, escape: Any = None) -> st
     escape = escape or (lambda text: text)
     parts = re.split(f"([{MARK_START}{MARK_END}])", snippet)
     return "".join(start if p == MARK_START else end if p == MARK_END else escape(p) for p in parts)
+
+
+CSV_COLUMNS = (
+    "doc_id clause_id kind title year type countries language page_start page_end article heading "
+    "labels strength score snippet text"
+).split()
+
+
+def write_csv(result: SearchResult, out: TextIO, highlight: str = "**") -> None:
+    """The hits of ``result`` as CSV with a header row: one format for ``blamine search --format csv`` and
+    the web page's export, so a spreadsheet built on one reads the other. Matched words in the snippet
+    are put between ``highlight``; lists are joined with ``;``."""
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for hit in result.hits:
+        row = asdict(hit)
+        row["countries"] = ";".join(hit.countries)
+        row["labels"] = ";".join(item.label for item in hit.labels)
+        row["snippet"] = render_snippet(hit.snippet, highlight, highlight)
+        writer.writerow(["" if row[column] is None else row[column] for column in CSV_COLUMNS])
 
 
 # --- searching -------------------------------------------------------------------------------------

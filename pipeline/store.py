@@ -1,4 +1,5 @@
-"""The store: one versioned JSON file per agreement, ``STORE/documents/<doc_id>.json``.
+"""The store: one versioned JSON file per agreement, ``STORE/documents/<doc_id>.json``, and a copy of the
+PDF it came from, ``STORE/pdfs/<doc_id>.pdf`` (what the web page serves, so it never reads outside the store).
 
 The JSON files are the source of truth other tools read; each write is atomic (temporary file in the
 same folder, fsync, rename), so a killed run never leaves a half-written document. Every document is
@@ -10,11 +11,12 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import jsonschema
 
@@ -44,13 +46,22 @@ def document_path(store: Path, doc_id: str) -> Path:
     return documents_dir(store) / f"{doc_id}.json"
 
 
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never a partial one."""
+def pdfs_dir(store: Path) -> Path:
+    return Path(store) / "pdfs"
+
+
+def pdf_path(store: Path, doc_id: str) -> Path:
+    return pdfs_dir(store) / f"{doc_id}.pdf"
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write`` on a temporary file beside ``path`` and rename it over ``path`` once synced, so that
+    readers see the old file or the new one, never a partial one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as tmp:
-            tmp.write(text)
+        with os.fdopen(handle, "wb") as tmp:
+            write(tmp)
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
@@ -59,12 +70,32 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`)."""
+    atomic_write(path, lambda tmp: tmp.write(text.encode("utf-8")))
+
+
 def save(doc: Document, store: Path) -> Path:
     """Validate and atomically write a document; returns its path."""
     data = doc.to_dict()
     validate(data)
     path = document_path(store, doc.doc_id)
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    return path
+
+
+def save_pdf(store: Path, doc_id: str, pdf: Path) -> Path:
+    """Atomically copy the PDF a document came from into the store; returns the copy's path.
+
+    The document's ``source.path`` names the original, which may move or vanish; the copy lets the store
+    answer for itself (the web page opens it at a clause's page). Raises ``BlamineError`` (``E_STORE``)
+    when the copy cannot be written."""
+    path = pdf_path(store, doc_id)
+    try:
+        with open(pdf, "rb") as original:
+            atomic_write(path, lambda tmp: shutil.copyfileobj(original, tmp))
+    except OSError as exc:
+        raise BlamineError(path, f"cannot store the PDF ({exc})", E_STORE) from None
     return path
 
 

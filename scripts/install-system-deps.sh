@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# System packages blamine uses: tesseract with the language data for OCR of scanned pages.
+# System packages blamine uses: tesseract with the language data for OCR of scanned pages, and Debian's
+# chromium with its chromedriver for the headless-browser test of the web page (tests/test_web.py).
 # Idempotent and quiet when everything is present; uses apt (Debian/Ubuntu). On other systems it
 # prints what to install and exits 0, so the Python parts still work (OCR pages are then left empty
-# with a warning, and OCR tests skip).
+# with a warning, and the OCR and browser tests skip).
 set -euo pipefail
 
 LANGS=(eng fra nld deu spa por ara osd)
@@ -17,6 +18,9 @@ else
   for lang in "${LANGS[@]}"; do
     grep -qx "$lang" <<<"$have" || missing+=("tesseract-ocr-$lang")
   done
+fi
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  missing+=(chromium chromium-driver)
 fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
