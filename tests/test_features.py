@@ -20,7 +20,13 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 from pipeline import cues
 from pipeline.cues import _BUCKET_CHARS, _bucket_key, _index, _scan, _word_cues, cue_pattern, fold, load_cues
-from pipeline.features import LookupTfidfVectorizer, _words, char_tokens, word_tokens
+from pipeline.features import (
+    CharGramTfidfVectorizer,
+    LookupTfidfVectorizer,
+    _words,
+    char_tokens,
+    word_tokens,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -186,20 +192,41 @@ def test_fold_and_analyzers_match_their_definitions_on_annotated_clauses():
         assert char_tokens(text) == reference_char_tokens(text)
 
 
-@pytest.mark.parametrize(("analyzer", "min_df"), [(word_tokens, 1), (char_tokens, 2)])
-def test_lookup_vectorizer_transforms_exactly_like_scikit_learn(analyzer, min_df):
-    texts = _annotated(400) + TRICKY
+@pytest.mark.parametrize(
+    ("ours", "analyzer", "min_df"),
+    [
+        (LookupTfidfVectorizer, word_tokens, 1),
+        (LookupTfidfVectorizer, char_tokens, 2),
+        (CharGramTfidfVectorizer, char_tokens, 1),
+    ],
+)
+def test_our_vectorizers_transform_exactly_like_scikit_learn(ours, analyzer, min_df):
+    """Non-ASCII, NUL-holding and empty texts are mixed among the ASCII ones, in and out of the fit."""
+    texts = _annotated(400) + TRICKY + _random_texts(100, seed=5)
     fitted = [
         cls(analyzer=analyzer, max_features=3000, sublinear_tf=True, min_df=min_df).fit(texts[:300])
-        for cls in (TfidfVectorizer, LookupTfidfVectorizer)
+        for cls in (TfidfVectorizer, ours)
     ]
-    unseen = texts[300:] + ["", "qqqq zzzz"] + [text + " (7)" for text in texts[:50]]
+    unseen = texts[300:] + ["", "qqqq zzzz", "é"] + [text + " (7)" for text in texts[:50]]
     theirs, ours = (vectorizer.transform(unseen) for vectorizer in fitted)
     assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
     assert ours.has_sorted_indices
     assert np.array_equal(ours.indptr, theirs.indptr)
     assert np.array_equal(ours.indices, theirs.indices)
     assert np.array_equal(ours.data, theirs.data)
+
+
+def test_char_gram_vectorizer_fitted_by_fit_or_fit_transform_gives_the_same_matrix():
+    texts = _annotated(200) + TRICKY
+    by_fit = CharGramTfidfVectorizer(analyzer=char_tokens).fit(texts)
+    by_fit_transform = CharGramTfidfVectorizer(analyzer=char_tokens)
+    by_fit_transform.fit_transform(texts)
+    assert (by_fit.transform(texts) != by_fit_transform.transform(texts)).nnz == 0
+
+
+def test_char_gram_vectorizer_refuses_another_analyzer():
+    with pytest.raises(ValueError, match="char_tokens"):
+        CharGramTfidfVectorizer(analyzer=word_tokens).fit(["wages are paid monthly"])
 
 
 def test_lookup_vectorizer_refuses_binary_counts():
