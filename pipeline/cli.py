@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import sys
+import time
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -12,14 +14,14 @@ from typing import Annotated
 import typer
 
 from . import store as store_module
-from .classify import load_model
 from .errors import BlamineError
 from .extract import ExtractOptions
 from .extract import extract as extract_pdf
+from .index import index_path
 from .index import reindex as reindex_store
-from .index import update_index
-from .ingest import ingest as ingest_paths
+from .ingest import FileResult, Summary, check_backend, open_batch
 from .isolation import Limits, extract_isolated
+from .manifest import FAILURES_FILE, MANIFEST_FILE
 from .model import Document
 from .search import CSV_COLUMNS as CSV_COLUMNS  # re-exported: scripts and tests read the columns here
 from .search import QueryError, SearchFilters, SearchResult, parse_years, render_snippet, write_csv
@@ -83,12 +85,30 @@ def _scorecard_summary(doc: Document) -> str:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="PDF files or folders (searched recursively).")],
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="PDF files or folders (searched recursively).")
+    ] = None,
     store: StoreOption = store_module.DEFAULT_STORE,
     models: ModelsOption = None,
+    jobs: Annotated[
+        int,
+        typer.Option("--jobs", "-j", min=0, help="Documents processed in parallel (0 = one per CPU core)."),
+    ] = 0,
+    backend: Annotated[
+        str, typer.Option(help="joblib backend: loky (processes), threading, dask or ray.")
+    ] = "loky",
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Re-run only the files the store's manifest records as failed (under PATHS).",
+        ),
+    ] = False,
     password: PasswordOption = None,
     ocr_lang: OcrLangOption = None,
-    ocr_jobs: OcrJobsOption = 0,
+    ocr_jobs: Annotated[
+        int, typer.Option(help="Pages OCRed in parallel per document (0 = the CPU cores left per job).")
+    ] = 0,
     timeout_per_file: TimeoutOption = Limits.timeout,
     max_memory_per_file: MemoryOption = Limits.max_memory_mb or 0,
     metadata: Annotated[
@@ -99,54 +119,152 @@ def ingest(
             "override what the text says.",
         ),
     ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print only the summary, as JSON.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")] = False,
 ) -> None:
-    """Extract, segment, classify and score agreement PDFs; write STORE/documents/<doc_id>.json."""
+    """Extract, segment, classify and score agreement PDFs into STORE/documents/<doc_id>.json, in
+    parallel; files already stored unchanged are skipped, and STORE/manifest.sqlite journals every file."""
+    if not paths and not retry_failed:
+        typer.echo("ERROR ingest: give PDF files or folders, or --retry-failed", err=True)
+        raise typer.Exit(code=2)
+    cores = os.cpu_count() or 1
+    n_jobs = jobs or cores
+    options = _extract_options(password, ocr_lang, ocr_jobs or max(1, cores // n_jobs))
+    limits = Limits(timeout=timeout_per_file, max_memory_mb=max_memory_per_file or None)
     try:
-        model = load_model(models)
+        check_backend(backend)
         table = load_metadata_table(metadata) if metadata is not None else None
+        with open_batch(paths or [], store, models, options, limits, table, retry_failed) as batch:
+            if not batch.total:
+                if retry_failed:
+                    typer.echo("no failed files to retry", err=quiet or as_json)
+                    return
+                typer.echo(
+                    f"ERROR {' '.join(map(str, paths or []))}: no PDF files found [E_NOT_FOUND]", err=True
+                )
+                raise typer.Exit(code=1)
+            report = _IngestReport(batch.total, quiet or as_json)
+            for result in batch.run(n_jobs, backend):
+                report.add(result)
     except BlamineError as exc:
         _fail(exc)
-    limits = Limits(timeout=timeout_per_file, max_memory_mb=max_memory_per_file or None)
-    options = _extract_options(password, ocr_lang, ocr_jobs)
-    results = ingest_paths(paths, store, model, options, limits, metadata=table)
-    if not results:
-        typer.echo(f"ERROR {' '.join(map(str, paths))}: no PDF files found [E_NOT_FOUND]", err=True)
-        raise typer.Exit(code=1)
-    header = (
-        f"{'doc_id':16}  {'file':38} {'year':>4} {'type':8} {'lang':4} {'clauses':>7}  scorecard / top labels"
-    )
-    typer.echo(header)
-    typer.echo("-" * len(header))
-    for result in results:
-        if not result.ok or result.document is None:
-            continue
-        doc = result.document
-        meta = doc.metadata
-        typer.echo(
-            f"{doc.doc_id:16}  {doc.source.filename[:38]:38} {meta.year or '':>4} {(meta.type or '')[:8]:8} "
-            f"{meta.language or '':4} {len(doc.clauses):>7}  {_scorecard_summary(doc)}"
+    report.finish(store, as_json)
+    raise typer.Exit(code=report.summary.exit_code)
+
+
+class _IngestReport:
+    """What ``blamine ingest`` prints as results arrive: a table row per stored document, one line per
+    error, a progress line (redrawn in place on a terminal, a plain log line every
+    :data:`PROGRESS_EVERY` seconds otherwise) and the final summary."""
+
+    PROGRESS_EVERY = 30.0
+
+    def __init__(self, total: int, quiet: bool) -> None:
+        self.summary = Summary()
+        self.total = total
+        self.quiet = quiet
+        self.tty = sys.stderr.isatty()
+        self.failures: list[FileResult] = []
+        self.last_progress = time.monotonic()
+        self.drawn = False
+        if not quiet:
+            typer.echo(INGEST_HEADER)
+            typer.echo("-" * len(INGEST_HEADER))
+
+    def add(self, result: FileResult) -> None:
+        self.summary.add(result)
+        if not result.ok:
+            self.failures.append(result)
+            self._clear()
+            typer.echo(result.error, err=True)
+        if self.quiet:
+            return
+        if result.document is not None:
+            self._clear()
+            _print_document_row(result.document)
+        self._progress()
+
+    def _progress(self) -> None:
+        now = time.monotonic()
+        if not self.tty and now - self.last_progress < self.PROGRESS_EVERY:
+            return
+        self.last_progress = now
+        summary = self.summary
+        processed = summary.stored + summary.failed
+        seconds = summary.seconds
+        rate = processed / seconds if seconds else 0.0
+        left = self.total - summary.files
+        eta = f"{left / rate:.0f} s" if rate else "?"
+        line = (
+            f"{summary.files}/{self.total} files, {rate:.2f} documents/s, "
+            f"{summary.pages / seconds if seconds else 0:.1f} pages/s, ETA {eta}"
         )
-        typer.echo(f"{'':16}  countries: {', '.join(meta.countries) or '?'}; labels: {_label_summary(doc)}")
-        for warning in doc.warnings:
-            typer.echo(f"{'':16}  warning: {warning}")
-    failures = [r for r in results if not r.ok]
-    for result in failures:
-        typer.echo(result.error, err=True)
+        if self.tty:
+            sys.stderr.write(f"\r\x1b[K{line}")
+            sys.stderr.flush()
+            self.drawn = True
+        else:
+            typer.echo(f"progress: {line}", err=True)
+
+    def _clear(self) -> None:
+        """Wipe the progress line before printing, so rows and errors never run into it."""
+        if self.drawn:
+            sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+            self.drawn = False
+
+    def finish(self, store: Path, as_json: bool) -> None:
+        self._clear()
+        summary = self.summary
+        failures_csv = (Path(store) / FAILURES_FILE).resolve()
+        if as_json:
+            data = {
+                **summary.to_dict(),
+                "store": str(Path(store).resolve()),
+                "manifest": str((Path(store) / MANIFEST_FILE).resolve()),
+                "failures_csv": str(failures_csv),
+                "failures": [{"path": r.path, "code": r.code, "error": r.error} for r in self.failures],
+            }
+            typer.echo(json.dumps(data, ensure_ascii=False, indent=1))
+            return
+        if self.quiet:
+            return
+        figures = summary.to_dict()
+        typer.echo(
+            f"\n{summary.stored} stored, {summary.failed} failed, {summary.skipped} skipped in "
+            f"{figures['seconds']:.1f} s ({figures['documents_per_second']:.2f} documents/s, "
+            f"{figures['pages_per_second']:.1f} pages/s); "
+            f"JSON in {store_module.documents_dir(store).resolve()}"
+        )
+        if summary.skipped:
+            typer.echo(
+                f"skipped: {summary.unchanged} unchanged, {summary.duplicate} duplicate, "
+                f"{summary.failed_before} failed before"
+            )
+        if summary.failed_before:
+            typer.echo(
+                f"not retried, as they failed before: {summary.failed_before} (--retry-failed retries them)"
+            )
+        if self.failures:
+            typer.echo(f"failures listed in {failures_csv}")
+        if summary.stored:
+            typer.echo(f"search index updated: {index_path(store).resolve()}")
+
+
+INGEST_HEADER = (
+    f"{'doc_id':16}  {'file':38} {'year':>4} {'type':8} {'lang':4} {'clauses':>7}  scorecard / top labels"
+)
+
+
+def _print_document_row(doc: Document) -> None:
+    meta = doc.metadata
     typer.echo(
-        f"\n{len(results) - len(failures)} stored, {len(failures)} failed; "
-        f"JSON in {store_module.documents_dir(store).resolve()}"
+        f"{doc.doc_id:16}  {doc.source.filename[:38]:38} {meta.year or '':>4} {(meta.type or '')[:8]:8} "
+        f"{meta.language or '':4} {len(doc.clauses):>7}  {_scorecard_summary(doc)}"
     )
-    stored = [r.document for r in results if r.ok and r.document is not None]
-    index_failed = False
-    if stored:
-        try:
-            stats = update_index(store, stored)
-            typer.echo(f"search index updated: {stats.path.resolve()}")
-        except BlamineError as exc:
-            typer.echo(exc.one_line(), err=True)
-            index_failed = True
-    if failures or index_failed:
-        raise typer.Exit(code=1)
+    typer.echo(f"{'':16}  countries: {', '.join(meta.countries) or '?'}; labels: {_label_summary(doc)}")
+    for warning in doc.warnings:
+        typer.echo(f"{'':16}  warning: {warning}")
 
 
 @app.command()

@@ -24,6 +24,8 @@ E_CRASH = "E_CRASH"
 E_SIDECAR = "E_SIDECAR"
 E_METADATA = "E_METADATA"
 E_LOCKED = "E_LOCKED"
+E_BACKEND = "E_BACKEND"
+"""A parallel backend (``--backend``) that is not installed or not supported yet."""
 
 
 class BlamineError(Exception):

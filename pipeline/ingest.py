@@ -1,40 +1,135 @@
-"""Files and folders → processed, stored documents; one bad PDF never stops the batch.
+"""Files and folders → processed, stored documents: in parallel, incrementally and resumably; one bad PDF
+never stops the batch.
 
-:func:`process` is the whole chain for one PDF (extract → segment → metadata → classify → score);
-:func:`ingest` runs it over many files, stores each result atomically and reports per file.
+:func:`process` is the whole chain for one PDF (extract → segment → metadata → classify → score).
+:func:`open_batch` plans a batch against the store's journal (:mod:`pipeline.manifest`): which files are
+new or changed, which are unchanged, which hold the same bytes as another. :meth:`Batch.run` processes the
+rest with joblib and yields one :class:`FileResult` per file as it is recorded; :func:`ingest` does both.
+
+Who writes what. Workers (joblib; loky processes by default, as the PDF libraries are not thread-safe)
+receive a :class:`Job` — a path and options, never bytes — load the model once per process and return the
+finished :class:`~pipeline.model.Document`; they never touch the store. The driver, the calling process,
+is the store's only writer: for each result, as it arrives, it copies the PDF, writes the JSON, updates
+the index and then journals the file. One writer needs no locking between workers, and holds on a cluster
+too, where workers only need to read the PDFs. ``return_as="generator_unordered"`` with a bounded
+``pre_dispatch`` keeps at most a few documents in the driver's memory however large the batch.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import functools
+import hashlib
+import importlib.util
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Literal
 
-from .classify import ClauseClassifier, classify
-from .errors import E_INTERNAL, E_NOT_FOUND, E_SIDECAR, BlamineError
-from .extract import ExtractOptions
+from joblib import Parallel, delayed
+
+from .classify import MANIFEST_FILE, ClauseClassifier, classify, load_model, resolve_model_dir
+from .errors import E_BACKEND, E_INTERNAL, E_LOCKED, E_MODEL, E_NOT_FOUND, E_SIDECAR, BlamineError
+from .extract import ExtractOptions, file_sha256
+from .index import update_index
 from .isolation import Limits, extract_isolated
+from .manifest import Entry, Manifest, write_failures_csv
 from .metadata import extract_metadata
-from .model import Document
+from .model import SCHEMA_VERSION, Document, Source
 from .scorecard import score
 from .segment import segment
-from .store import save, save_pdf
+from .store import document_path, save, save_pdf
 from .user_metadata import MetadataTable, apply_metadata
+
+PIPELINE_REVISION = 1
+"""Revision of what turns a PDF into a document (extract → segment → metadata → classify → score). Bump it
+when a change should redo the stored documents at the next ingest; the model's version is tracked apart."""
+
+PIPELINE_VERSION = f"{PIPELINE_REVISION}+schema-{SCHEMA_VERSION}"
+
+BACKENDS = ("loky", "threading", "dask", "ray")
+"""joblib backends ``--backend`` accepts. Threads are safe here because extraction, the only stage that
+calls the PDF libraries, runs in a child process per file (:mod:`pipeline.isolation`)."""
+
+CLUSTER_BACKENDS = {"dask": ("distributed", "dask[distributed]"), "ray": ("ray", "ray")}
+"""Backends that need a package of their own: the module to find and what to install."""
+
+Status = Literal["stored", "failed", "unchanged", "duplicate", "failed_before"]
 
 
 @dataclass
 class FileResult:
-    """What happened to one input file."""
+    """What happened to one input file in this run.
+
+    ``stored``: processed and stored now; ``failed``: failed now; ``unchanged``: already stored from the
+    same bytes with the same versions; ``duplicate``: the same bytes as another file, stored once;
+    ``failed_before``: failed in an earlier run and unchanged since (``--retry-failed`` retries it).
+    """
 
     path: str
-    ok: bool
+    status: Status
     doc_id: str | None = None
     error: str | None = None
     code: str | None = None
     seconds: float = 0.0
+    pages: int = 0
     document: Document | None = field(default=None, repr=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status not in ("failed", "failed_before")
+
+
+@dataclass
+class Summary:
+    """Counts of a run, for the final line, ``--json`` and the exit code."""
+
+    files: int = 0
+    stored: int = 0
+    failed: int = 0
+    unchanged: int = 0
+    duplicate: int = 0
+    failed_before: int = 0
+    pages: int = 0
+    started: float = field(default_factory=time.perf_counter, repr=False)
+
+    def add(self, result: FileResult) -> None:
+        self.files += 1
+        setattr(self, result.status, getattr(self, result.status) + 1)
+        self.pages += result.pages
+
+    @property
+    def skipped(self) -> int:
+        return self.unchanged + self.duplicate + self.failed_before
+
+    @property
+    def seconds(self) -> float:
+        return time.perf_counter() - self.started
+
+    @property
+    def exit_code(self) -> int:
+        """1 when a file of the batch stands failed, now or from an earlier run, so a resumed batch ends
+        with the same code as an uninterrupted one."""
+        return 1 if self.failed or self.failed_before else 0
+
+    def to_dict(self) -> dict[str, int | float]:
+        seconds = self.seconds
+        return {
+            "files": self.files,
+            "stored": self.stored,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "unchanged": self.unchanged,
+            "duplicate": self.duplicate,
+            "failed_before": self.failed_before,
+            "pages": self.pages,
+            "seconds": round(seconds, 3),
+            "documents_per_second": round(self.stored / seconds, 3) if seconds else 0.0,
+            "pages_per_second": round(self.pages / seconds, 3) if seconds else 0.0,
+        }
 
 
 def find_pdfs(paths: Iterable[str | Path]) -> list[Path]:
@@ -107,40 +202,335 @@ def process(
     return score(doc)
 
 
-def ingest(
+def settings_key(options: ExtractOptions, metadata_row: dict[str, object] | None) -> str:
+    """Fingerprint of the per-file settings that change a document: the OCR languages and page cap, and
+    the user's metadata row. The password is left out: it only decides whether the file opens, and no
+    trace of it belongs in the store."""
+    data = {
+        "ocr_languages": options.ocr_languages,
+        "max_ocr_pages": options.max_ocr_pages,
+        "metadata": metadata_row,
+    }
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def model_version(model_dir: Path) -> str:
+    """The version of the model in ``model_dir``, read from its manifest without loading the model: a
+    re-run with nothing to do must not pay for loading it."""
+    path = model_dir / MANIFEST_FILE
+    try:
+        return str(json.loads(path.read_text(encoding="utf-8"))["version"])
+    except (OSError, ValueError, KeyError) as exc:
+        raise BlamineError(path, f"unreadable model manifest ({exc})", E_MODEL) from None
+
+
+def check_backend(name: str) -> None:
+    """Refuse, in one line, a backend that is unknown, not installed or not supported yet."""
+    where = f"--backend {name}"
+    if name not in BACKENDS:
+        raise BlamineError(where, f"unknown backend; expected one of {', '.join(BACKENDS)}", E_BACKEND)
+    if name in CLUSTER_BACKENDS:
+        module, package = CLUSTER_BACKENDS[name]
+        if importlib.util.find_spec(module) is None:
+            raise BlamineError(where, f"needs the {module} package (pip install '{package}')", E_BACKEND)
+        raise BlamineError(where, "not supported by this blamine yet; use loky or threading", E_BACKEND)
+
+
+def as_blamine_error(path: str | Path, exc: Exception) -> BlamineError:
+    """``exc`` as the one-line error reported for ``path``; anything unexpected is ``E_INTERNAL``."""
+    if isinstance(exc, BlamineError):
+        return exc
+    return BlamineError(path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)
+
+
+@dataclass
+class Job:
+    """One document's work as sent to a worker: paths and options only, small to pickle, never bytes."""
+
+    path: str
+    """Absolute, resolved path: the manifest's key, and what a worker elsewhere opens."""
+    sha256: str | None
+    size: int | None
+    settings: str
+    options: ExtractOptions
+    metadata: MetadataTable | None = None
+    """The user's metadata row for this file alone, not the whole table."""
+    aliases: list[tuple[str, str]] = field(default_factory=list)
+    """Other files (path, settings key) holding the same bytes: journaled as duplicates of this one."""
+
+
+@dataclass
+class Outcome:
+    """What came back for a job. The error travels as (path, reason, code): a BlamineError does not
+    survive pickling, as its arguments are not its message."""
+
+    job: Job
+    document: Document | None = None
+    error: tuple[str, str, str] | None = None
+    seconds: float = 0.0
+    stored_as: Entry | None = None
+    """Set, instead of processing, when the store already holds these bytes from another file."""
+
+
+@functools.lru_cache(maxsize=2)
+def worker_model(model_dir: str) -> ClauseClassifier:
+    """The model, loaded once per worker process and reused for every document the worker handles."""
+    return load_model(Path(model_dir))
+
+
+def run_job(job: Job, model_dir: str, limits: Limits | None) -> Outcome:
+    """Worker body: the whole pipeline for one file. Failures come back as errors, never raised, so one
+    bad PDF cannot stop the batch."""
+    started = time.perf_counter()
+    try:
+        doc = process(job.path, worker_model(model_dir), job.options, limits, job.metadata)
+        return Outcome(job, document=doc, seconds=time.perf_counter() - started)
+    except Exception as exc:
+        error = as_blamine_error(job.path, exc)
+        return Outcome(
+            job, error=(error.path, error.reason, error.code), seconds=time.perf_counter() - started
+        )
+
+
+@dataclass
+class Batch:
+    """A planned ingest: what to process, what the driver settles alone, what is skipped."""
+
+    store: Path
+    manifest: Manifest
+    model_dir: Path
+    model_version: str
+    limits: Limits | None
+    jobs: list[Job] = field(default_factory=list)
+    settled: list[Outcome] = field(default_factory=list)
+    """Decided while planning: files that cannot be read, and files whose bytes are stored already."""
+    skipped: list[FileResult] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        """Number of files in the batch (each yields one :class:`FileResult`)."""
+        return (
+            len(self.skipped)
+            + sum(1 + len(o.job.aliases) for o in self.settled)
+            + sum(1 + len(job.aliases) for job in self.jobs)
+        )
+
+    def plan(
+        self, files: Iterable[Path], options: ExtractOptions, metadata: MetadataTable | None, force: bool
+    ) -> None:
+        """Hash each file and sort it into skipped (same bytes and versions as journaled; unless
+        ``force``), duplicate (bytes seen already) or work to do. The first file found with some bytes is the
+        one whose bytes are processed, so the store does not depend on which worker finishes first."""
+        by_sha: dict[str, Job] = {}
+        for found in files:
+            path = found.resolve()
+            key = str(path)
+            try:
+                if not path.is_file():
+                    raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
+                sha, size = file_sha256(path), path.stat().st_size
+                file_opts = file_options(path, options)
+            except (BlamineError, OSError) as exc:
+                error = (
+                    exc
+                    if isinstance(exc, BlamineError)
+                    else BlamineError(path, f"cannot read ({exc})", E_NOT_FOUND)
+                )
+                self.settled.append(
+                    Outcome(Job(key, None, None, "", options), error=(error.path, error.reason, error.code))
+                )
+                continue
+            row = metadata.row_for(_probe(path, sha, size)) if metadata is not None else None
+            settings = settings_key(file_opts, row)
+            entry = self.manifest.get(key)
+            if not force and entry is not None and self._up_to_date(entry, sha, settings):
+                self.skipped.append(_skipped_result(entry))
+                continue
+            if sha in by_sha:
+                by_sha[sha].aliases.append((key, settings))
+                continue
+            one_row = MetadataTable(metadata.source, {sha: row}) if metadata is not None and row else None
+            job = by_sha[sha] = Job(key, sha, size, settings, file_opts, one_row)
+            stored = self.manifest.done_with(sha, PIPELINE_VERSION, self.model_version)
+            if stored is not None and stored.path != key and self._still_stored(stored):
+                self.settled.append(Outcome(job, stored_as=stored))
+            else:
+                self.jobs.append(job)
+
+    def _up_to_date(self, entry: Entry, sha: str, settings: str) -> bool:
+        return (
+            entry.sha256 == sha
+            and entry.versions() == (PIPELINE_VERSION, self.model_version, settings)
+            and self._still_stored(entry)
+        )
+
+    def _still_stored(self, entry: Entry) -> bool:
+        """A journaled document is trusted only while its JSON is there (a user may have deleted it)."""
+        return entry.state == "failed" or (
+            entry.doc_id is not None and document_path(self.store, entry.doc_id).is_file()
+        )
+
+    def run(self, jobs: int = 1, backend: str = "loky") -> Iterator[FileResult]:
+        """Process the batch on ``jobs`` workers and yield each file's result once it is journaled.
+
+        Results arrive in completion order; at most ``2 × jobs`` documents are in flight, so the driver's
+        memory does not grow with the batch. A model that cannot be loaded stops the batch (it is not the
+        files' fault) with its ``E_MODEL`` error.
+        """
+        check_backend(backend)
+        yield from self.skipped
+        for outcome in self.settled:
+            yield from self._record(outcome)
+        if not self.jobs:
+            return
+        parallel = Parallel(
+            n_jobs=min(jobs, len(self.jobs)),
+            backend=backend,
+            return_as="generator_unordered",
+            pre_dispatch="2 * n_jobs",
+            batch_size=1,
+        )
+        model_dir = str(self.model_dir)
+        for outcome in parallel(delayed(run_job)(job, model_dir, self.limits) for job in self.jobs):
+            yield from self._record(outcome)
+
+    def _record(self, outcome: Outcome) -> list[FileResult]:
+        """Store a finished document (PDF copy, JSON, index rows) and then journal the job's files, in
+        that order: a kill in between leaves the file unjournaled, and the next run redoes it."""
+        job, doc = outcome.job, outcome.document
+        error = BlamineError(*outcome.error) if outcome.error else None
+        if error is not None and error.code == E_MODEL:
+            raise error
+        if doc is not None:
+            try:
+                save_pdf(self.store, doc.doc_id, Path(doc.source.path))
+                save(doc, self.store)
+                update_index(self.store, [doc])
+            except Exception as exc:  # the store refused this document; the batch goes on
+                doc, error = None, as_blamine_error(job.path, exc)
+        if outcome.stored_as is not None:
+            owner, doc_id = outcome.stored_as.path, outcome.stored_as.doc_id
+        elif doc is not None:
+            owner, doc_id = job.path, doc.doc_id
+        else:
+            owner, doc_id = None, None
+        entries, results = [], []
+        for path, settings in [(job.path, job.settings), *job.aliases]:
+            base = Entry(
+                path,
+                job.sha256,
+                job.size,
+                "done",
+                doc_id,
+                None,
+                PIPELINE_VERSION,
+                self.model_version,
+                settings,
+            )
+            if error is not None:
+                own = (
+                    error
+                    if path == job.path
+                    else BlamineError(path, f"same bytes as {job.path}: {error.reason}", error.code)
+                )
+                entries.append(
+                    replace(
+                        base, state="failed", code=own.code, message=own.one_line(), seconds=outcome.seconds
+                    )
+                )
+                results.append(
+                    FileResult(path, "failed", error=own.one_line(), code=own.code, seconds=outcome.seconds)
+                )
+            elif path != owner:
+                entries.append(replace(base, state="skipped", duplicate_of=owner))
+                results.append(FileResult(path, "duplicate", doc_id))
+            else:
+                assert doc is not None
+                pages = doc.source.pages
+                entries.append(replace(base, sha256=doc.source.sha256, seconds=outcome.seconds, pages=pages))
+                results.append(
+                    FileResult(path, "stored", doc_id, seconds=outcome.seconds, pages=pages, document=doc)
+                )
+        self.manifest.record(entries)
+        return results
+
+
+def _probe(path: Path, sha: str, size: int) -> Document:
+    """A document with only the source facts the user's metadata table is looked up by."""
+    return Document(
+        doc_id="", source=Source(path=str(path), filename=path.name, sha256=sha, bytes=size, pages=0)
+    )
+
+
+def _skipped_result(entry: Entry) -> FileResult:
+    status: Status = {"done": "unchanged", "skipped": "duplicate", "failed": "failed_before"}[entry.state]
+    return FileResult(entry.path, status, entry.doc_id, error=entry.message, code=entry.code)
+
+
+@contextlib.contextmanager
+def _store_lock(store: Path) -> Iterator[None]:
+    """Hold ``STORE/.ingest.lock`` for the run: two ingests into one store would redo and journal the same
+    files. The kernel drops the lock when the holder dies, even by SIGKILL, so a killed run never blocks
+    the next one."""
+    store.mkdir(parents=True, exist_ok=True)
+    with open(store / ".ingest.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BlamineError(store, "another blamine ingest is writing this store", E_LOCKED) from None
+        yield
+
+
+@contextlib.contextmanager
+def open_batch(
     paths: Iterable[str | Path],
     store: Path,
-    model: ClauseClassifier,
+    models: Path | None = None,
     options: ExtractOptions | None = None,
     limits: Limits | None = None,
     metadata: MetadataTable | None = None,
-) -> list[FileResult]:
-    """Process and store every PDF under ``paths``; failures become ``FileResult(ok=False)`` entries."""
-    results = []
-    for path in find_pdfs(paths):
-        started = time.perf_counter()
+    retry_failed: bool = False,
+) -> Iterator[Batch]:
+    """Lock the store, plan the batch against its manifest and yield it; on leaving, rewrite
+    ``STORE/failures.csv`` from the manifest (also after an error, so it always matches the journal).
+
+    With ``retry_failed`` the batch is the files the manifest records as failed (those under ``paths``
+    when any are given), processed again whatever their state.
+    """
+    store = Path(store)
+    model_dir = resolve_model_dir(models)
+    with _store_lock(store):
+        manifest = Manifest(store)
         try:
-            if not path.exists():
-                raise BlamineError(path, "no such file or folder", E_NOT_FOUND)
-            doc = process(path, model, file_options(path, options), limits, metadata)
-            save_pdf(store, doc.doc_id, path)
-            save(doc, store)
-            results.append(
-                FileResult(str(path), True, doc.doc_id, seconds=time.perf_counter() - started, document=doc)
-            )
-        except Exception as exc:  # one bad PDF must never stop the batch
-            error = (
-                exc
-                if isinstance(exc, BlamineError)
-                else BlamineError(path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)
-            )
-            results.append(
-                FileResult(
-                    str(path),
-                    False,
-                    error=error.one_line(),
-                    code=error.code,
-                    seconds=time.perf_counter() - started,
-                )
-            )
-    return results
+            batch = Batch(store, manifest, model_dir, model_version(model_dir), limits)
+            files = _failed_files(manifest, paths) if retry_failed else find_pdfs(paths)
+            batch.plan(files, options or ExtractOptions(), metadata, force=retry_failed)
+            yield batch
+        finally:
+            write_failures_csv(manifest, store)
+            manifest.close()
+
+
+def _failed_files(manifest: Manifest, paths: Iterable[str | Path]) -> list[Path]:
+    """The failed files of the manifest, limited to those at or under ``paths`` when any are given."""
+    roots = [Path(p).resolve() for p in paths]
+    failed = [Path(entry.path) for entry in manifest.entries("failed")]
+    return [path for path in failed if not roots or any(path == r or r in path.parents for r in roots)]
+
+
+def ingest(
+    paths: Iterable[str | Path],
+    store: Path,
+    models: Path | None = None,
+    options: ExtractOptions | None = None,
+    limits: Limits | None = None,
+    metadata: MetadataTable | None = None,
+    *,
+    jobs: int = 1,
+    backend: str = "loky",
+    retry_failed: bool = False,
+) -> list[FileResult]:
+    """Process and store every PDF under ``paths`` that is not stored already (see :func:`open_batch`
+    and :meth:`Batch.run`); failures become ``FileResult(status="failed")`` entries."""
+    with open_batch(paths, store, models, options, limits, metadata, retry_failed) as batch:
+        return list(batch.run(jobs, backend))
