@@ -17,6 +17,27 @@ alone; and a very common single term (one of the 50 most frequent words, in up t
 baseline, in the same run, is the naive search: ``LIKE '%term%'`` over the clause text, counted, for five
 rare terms. Targets: build ≤ 2 min, p95 ≤ 50 ms for every query type. "capped" counts the queries with
 more than ``pipeline.search.RANK_CAP`` matches (listed newest first, not ranked; total a lower bound).
+
+Prefix queries, measured on this data (SQLite 3.40, 2 shared cores, so figures move by ±30 % between runs).
+FTS5 without a prefix index merges the posting lists of every word a prefix begins before it returns a row,
+in every query that uses the prefix: at 1M clauses 5-15 ms for the 4-letter stems here (``kato*``: 77
+words, 81,000 postings, 10 ms), about 110 ms for a 3-letter syllable (``kon*``: 1,981 words, 690,000
+postings). The search paid it 22 times, once for the matches and once per snippet (``rowid = ?``):
+prefix p50 55 ms, p95 291 ms at 1M. Snippets of a prefix query now come from one query over the page's
+rowid range (``pipeline.search._snippets``): p95 291 → 40-47 ms at 1M, 55 → 21 ms at 200k. Tried too:
+
+- ``prefix='4'`` (one prefix index), at 200k: build 15.5 → 19.3 s (+25 %), prefix p95 20.9 → 19.3 ms
+  (only 4-letter prefixes use it). Not kept: at 1M it would bring the build close to the 2 min target.
+- A prefix rewritten as the OR of the words it begins, listed by ``fts5vocab`` (``term >= 'kato' AND
+  term < 'katp'``), at 1M, exact: FTS5 reads an OR lazily (``kato*`` matches 5.4 ms instead of 9.9,
+  snippets 3.3 instead of 8.6), but fts5vocab counts every posting of every word it lists (4.3 ms for
+  ``kato*``, 57 ms for ``kon*``, whose 1,981-word OR then takes 129 ms instead of the merge's 112).
+  Net gain 5-10 ms on the slowest prefixes, a loss on short ones: not kept. It would pay with a word list
+  kept by blamine itself (one table, filled on rebuild and on every ingest) — more schema for a query
+  type already within target.
+- Snippets from one range query for every query type, not only prefixes: phrases of common words got
+  slower (ranked hits spread over the matches: ``"to arbla"`` 5.9 → 10.0 ms), so other queries keep one
+  lookup per hit.
 """
 
 from __future__ import annotations

@@ -16,7 +16,9 @@ porter: on the other languages it cuts English endings by accident (Dutch "wervi
 and the highlights show exactly what matched; recall across inflections and languages comes back
 explicitly, through prefix queries (``wage*``) and the synonym groups of ``pipeline/data/synonyms.json``,
 which list inflected forms. ``remove_diacritics 2`` lets ``salario`` find ``salário`` and ``Lohne`` find
-``Löhne``.
+``Löhne``. There is no prefix index (``prefix=``): prefix queries meet their target without one, and one
+index length alone (``prefix='4'``) made a 200,000-clause build 25 % slower for 2 ms off the prefix p95
+(see ``pipeline/search.py`` and ``bench/bench_search.py``).
 
 Filters: each clause row also carries ``tags``, one word per filterable fact (see :func:`tag`), indexed
 as a second full-text column, so a search intersects filter posting lists inside FTS5 instead of joining

@@ -23,6 +23,16 @@ more, the query is too common to rank usefully or quickly: the first :data:`RANK
 newest agreements, see :func:`pipeline.index.clause_rowid` — are listed in that order and faceted, and the
 result says so (``total_exact`` false: the total is a lower bound; ``sampled``; ``ranking``). A narrower
 query or a filter makes it exact again. Measured trade-offs are in ``bench/bench_search.py``.
+
+Prefixes (``recruit*``): without a prefix index, FTS5 sets up a prefix term by merging the posting lists of
+every word it begins into one list, in full, before it returns a first row, and again in every query that
+uses the term. At a million clauses that merge costs 5-15 ms for a 4-letter stem that begins a common word
+(``kato*``: 77 words, 81,000 postings, 10 ms). A search paid it 22 times (the matches, then one snippet
+lookup per hit on the page): prefix p95 291 ms. Snippets now come from one query (:func:`_snippets`), so a
+prefix search pays the merge twice: p95 40-47 ms, results unchanged. Measured and left out (figures in
+``bench/bench_search.py``): a prefix index, which slows the build more than it speeds these queries; and
+rewriting a prefix as the OR of the words it begins, listed by ``fts5vocab``, which FTS5 reads lazily but
+whose word list costs nearly as much as the merge it saves.
 """
 
 from __future__ import annotations
@@ -57,7 +67,8 @@ SNIPPET_TOKENS = 24
 
 MIN_PREFIX = 3
 """Letters a prefix needs: FTS5 gathers every word a prefix begins before the first match, so ``a*``
-would read most of the index."""
+would read most of the index. Three letters can still begin thousands of words: at a million synthetic
+clauses ``kon*`` (1,981 words, 690,000 postings) costs about 110 ms per merge, twice per search."""
 
 
 class QueryError(ValueError):
@@ -515,9 +526,7 @@ def _run(
     else:
         ranking = f"more than {cap:,} matches: the first {cap:,}, newest agreements first, not ranked"
     page = rows[offset : offset + limit]
-    hits = _hits(
-        conn, [row[0] for row in page], scores, f"text : {to_fts(node)}" if node is not None else None
-    )
+    hits = _hits(conn, [row[0] for row in page], scores, node)
     return SearchResult(
         query,
         describe(node) if node is not None else None,
@@ -538,8 +547,8 @@ def _quote(word: str) -> str:
     return '"' + word.replace('"', '""') + '"'
 
 
-def _hits(conn: sqlite3.Connection, ids: list[int], scores: dict[int, float], fts: str | None) -> list[Hit]:
-    """Everything a result list shows for the clauses ``ids``, in that order."""
+def _hits(conn: sqlite3.Connection, ids: list[int], scores: dict[int, float], node: Node | None) -> list[Hit]:
+    """Everything a result list shows for the clauses ``ids`` (matches of ``node``), in that order."""
     if not ids:
         return []
     id_list = json.dumps(ids)
@@ -561,6 +570,7 @@ def _hits(conn: sqlite3.Connection, ids: list[int], scores: dict[int, float], ft
     ):
         labels.setdefault(clause, []).append(LabelScore(label, score))
     countries = _countries(conn, {row[1] for row in rows.values()})
+    snippets = _snippets(conn, node, ids) if node is not None else {}
     hits = []
     for clause_id in ids:
         row = rows[clause_id]
@@ -582,20 +592,44 @@ def _hits(conn: sqlite3.Connection, ids: list[int], scores: dict[int, float], ft
                 labels=labels.get(clause_id, []),
                 strength=row[13],
                 score=scores.get(clause_id),
-                snippet=_snippet(conn, fts, clause_id) if fts else _opening(row[14]),
+                snippet=snippets[clause_id] if node is not None else _opening(row[14]),
                 text=row[14],
             )
         )
     return hits
 
 
-def _snippet(conn: sqlite3.Connection, fts: str, clause_id: int) -> str:
-    row = conn.execute(
-        "SELECT snippet(clauses_fts, 0, ?, ?, '…', ?) FROM clauses_fts "
-        "WHERE clauses_fts MATCH ? AND rowid = ?",
-        [MARK_START, MARK_END, SNIPPET_TOKENS, fts, clause_id],
-    ).fetchone()
-    return row[0]
+def _snippets(conn: sqlite3.Connection, node: Node, ids: list[int]) -> dict[int, str]:
+    """The snippets of the clauses ``ids``, all of them matches of the query ``node``.
+
+    FTS5 sets up a prefix term (``recruit*``) by merging the posting lists of every word it begins into
+    one list, in full, for every query that uses it, even one that reads a single row: twenty ``rowid =
+    ?`` lookups meant twenty merges, 120-250 ms of a 4-letter prefix's search at a million clauses
+    (``bench/bench_search.py``). So a query with a prefix gets its snippets from one query: FTS5 walks the
+    matches between the lowest and the highest id once (a ``rowid`` range it reads from its index) and
+    builds snippets for the ids only (``+rowid`` keeps SQLite from handing the ``IN`` list to FTS5 as
+    one lookup per id). Other queries keep one lookup per hit: with ranked hits spread over thousands
+    of matches, walking the range costs more than twenty seeks (up to 10 ms instead of 5 for a phrase of
+    common words)."""
+    fts = f"text : {to_fts(node)}"
+    sql = "SELECT rowid, snippet(clauses_fts, 0, ?, ?, '…', ?) FROM clauses_fts WHERE clauses_fts MATCH ? "
+    marks = [MARK_START, MARK_END, SNIPPET_TOKENS, fts]
+    if not _has_prefix(node):
+        return {id_: conn.execute(sql + "AND rowid = ?", [*marks, id_]).fetchone()[1] for id_ in ids}
+    return dict(
+        conn.execute(
+            sql + "AND rowid BETWEEN ? AND ? AND +rowid IN (SELECT value FROM json_each(?))",
+            [*marks, min(ids), max(ids), json.dumps(ids)],
+        )
+    )
+
+
+def _has_prefix(node: Node) -> bool:
+    """Whether the query holds a prefix term anywhere, ``NOT`` included (FTS5 merges it there too)."""
+    if isinstance(node, Term):
+        return node.prefix
+    items = node.items if isinstance(node, AnyOf) else node.items + node.excluded
+    return any(map(_has_prefix, items))
 
 
 def _opening(text: str) -> str:

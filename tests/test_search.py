@@ -6,6 +6,8 @@ import csv
 import html
 import io
 import json
+import random
+import re
 import sqlite3
 from collections import Counter
 from contextlib import closing
@@ -411,3 +413,106 @@ def test_cli_ingest_updates_the_index(tmp_path):
     assert f"search index updated: {(store / 'index.sqlite').resolve()}" in result.output
     hits = search(store, "werving").hits
     assert hits and all(hit.filename == "nl_tr_werving_1967.pdf" for hit in hits)
+
+
+# --- prefix queries against a brute-force reading of the clause texts ---------------------------------
+
+PREFIX_WORDS = ["rémunération", "Remuneração", "remunerated", "Löhne", "Lohn", "lohnsteuer", "recruitment"]
+PREFIX_WORDS += ["recrutement", "Recruited", "werving", "werven", "salário", "salariés", "Ärzte"]
+
+
+@pytest.fixture(scope="module")
+def prefix_store(tmp_path_factory):
+    """Six agreements (years 2000-2005) of generated clauses: the words above, with and without accents
+    and capitals, among 400 made-up words beginning with "kat" (a prefix that begins many words)."""
+    rng = random.Random(3)
+    made_up = sorted({"kat" + "".join(rng.choices("aeiourstln", k=rng.randint(1, 6))) for _ in range(600)})
+    vocabulary = PREFIX_WORDS + made_up[:400] + ["the", "of", "worker", "wage"]
+    docs = [
+        small_document(
+            f"a{number}",
+            [" ".join(rng.choices(vocabulary, k=rng.randint(6, 18))) + "." for _ in range(40)],
+            year=2000 + number,
+        )
+        for number in range(6)
+    ]
+    store = saved_store(tmp_path_factory.mktemp("prefix") / "store", docs)
+    reindex(store)
+    return store, docs
+
+
+def brute_force(docs, prefixes) -> list[tuple[str, str]]:
+    """(doc_id, clause_id) of the clauses holding a word that begins with every one of ``prefixes``
+    (words folded as the tokenizer folds them, unicode61 remove_diacritics 2), in index order: newest
+    agreement first, then clause order."""
+    found = []
+    for doc in sorted(docs, key=lambda doc: -doc.metadata.year):
+        for clause in doc.clauses:
+            words = re.findall(r"[^\W_]+", search_module.fold(clause.text))
+            if all(any(w.startswith(search_module.fold(p)) for w in words) for p in prefixes):
+                found.append((doc.doc_id, clause.id))
+    return found
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["rému*", "REMU*", "remunera*", "löh*", "LOHN*", "lohns*", "recr*", "recru*", "salar*", "ärz*", "arzt*"]
+    + ["kat*", "kata*", "katu*", "katoo*", "zzz*", "werv*"],
+)
+def test_a_prefix_finds_exactly_the_clauses_with_a_word_it_begins(prefix_store, query):
+    store, docs = prefix_store
+    with closing(open_index(store)) as conn:
+        result = search(conn, query, limit=10_000)
+    expected = brute_force(docs, [query.rstrip("*")])
+    assert result.total_exact and result.total == len(expected)
+    assert sorted((hit.doc_id, hit.clause_id) for hit in result.hits) == sorted(expected)
+    stem = search_module.fold(query.rstrip("*"))
+    for hit in result.hits:
+        marked = re.findall(f"{MARK_START}(.*?){MARK_END}", hit.snippet)
+        assert marked and all(search_module.fold(word).startswith(stem) for word in marked)
+
+
+def test_a_prefix_combined_with_other_terms_matches_the_brute_force_set(prefix_store):
+    store, docs = prefix_store
+    with closing(open_index(store)) as conn:
+
+        def found(query):
+            return {(hit.doc_id, hit.clause_id) for hit in search(conn, query, limit=10_000).hits}
+
+        kat, rem, loh = (set(brute_force(docs, [p])) for p in ("kat", "rem", "löh"))
+        assert found("kat* rému*") == set(brute_force(docs, ["kat", "rem"])) == kat & rem
+        assert found("rému* OR löh*") == rem | loh
+        assert found("kat* NOT löh*") == kat - loh
+        assert found("(rému* OR löh*) kata*") == (rem | loh) & set(brute_force(docs, ["kata"]))
+
+
+def test_prefix_snippets_read_in_one_query_equal_those_read_hit_by_hit(prefix_store):
+    store, _ = prefix_store
+    with closing(open_index(store)) as conn:
+        for query in ("kat*", "rému* OR wage", "kat* worker"):
+            node = parse_query(query)
+            ids = [
+                id_
+                for (id_,) in conn.execute(
+                    "SELECT rowid FROM clauses_fts WHERE clauses_fts MATCH ?", [f"text : {to_fts(node)}"]
+                )
+            ][::2]
+            one_query = search_module._snippets(conn, node, ids)
+            each = {
+                id_: conn.execute(
+                    "SELECT snippet(clauses_fts, 0, ?, ?, '…', ?) FROM clauses_fts "
+                    "WHERE clauses_fts MATCH ? AND rowid = ?",
+                    [MARK_START, MARK_END, search_module.SNIPPET_TOKENS, f"text : {to_fts(node)}", id_],
+                ).fetchone()[0]
+                for id_ in ids
+            }
+            assert len(ids) >= 5 and one_query == each
+
+
+def test_a_capped_prefix_lists_the_first_matches_in_index_order(prefix_store, monkeypatch):
+    store, docs = prefix_store
+    monkeypatch.setattr(search_module, "RANK_CAP", 25)
+    with closing(open_index(store)) as conn:
+        result = search(conn, "kat*", limit=25)
+    assert not result.total_exact and result.sampled == 25
+    assert [(hit.doc_id, hit.clause_id) for hit in result.hits] == brute_force(docs, ["kat"])[:25]

@@ -508,6 +508,7 @@ def test_browser_tab_reaches_the_search_box_and_a_query_highlights_its_words(
 ):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(served_corpus + "/")
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
@@ -521,8 +522,8 @@ def test_browser_tab_reaches_the_search_box_and_a_query_highlights_its_words(
         browser.switch_to.active_element.send_keys(Keys.TAB)
     assert focused[0] == "Skip to content" and focused[-1] == "q", focused
     browser.switch_to.active_element.send_keys("wage OR salaire", Keys.ENTER)
+    WebDriverWait(browser, 20).until(lambda driver: "q=wage+OR+salaire" in driver.current_url)
     marks = browser.find_elements(By.CSS_SELECTOR, ".hit mark")
-    assert "q=wage+OR+salaire" in browser.current_url
     assert marks and {mark.text.lower() for mark in marks} == {"wage", "salaire"}
     assert (
         total(browser.find_element(By.CLASS_NAME, "summary").text)
@@ -534,7 +535,7 @@ def test_browser_tab_reaches_the_search_box_and_a_query_highlights_its_words(
 
 def test_browser_country_filter_narrows_the_results_to_the_count_its_facet_showed(browser, served_corpus):
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
+    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     browser.get(served_corpus + "/?q=worker*")
     before = total(browser.find_element(By.CLASS_NAME, "summary").text)
@@ -542,7 +543,7 @@ def test_browser_country_filter_narrows_the_results_to_the_count_its_facet_showe
     facet_count = int(facet.find_element(By.CLASS_NAME, "count").text.replace(",", ""))
     Select(browser.find_element(By.ID, "f-country")).select_by_value("PH")
     browser.find_element(By.XPATH, "//button[.='Apply filters']").click()
-    assert "country=PH" in browser.current_url
+    WebDriverWait(browser, 20).until(lambda driver: "country=PH" in driver.current_url)
     after = total(browser.find_element(By.CLASS_NAME, "summary").text)
     assert after == facet_count < before
     metas = [meta.text for meta in browser.find_elements(By.CSS_SELECTOR, ".hit .meta")]
@@ -553,9 +554,11 @@ def test_browser_opens_an_agreement_at_the_clause_and_follows_a_pdf_link(
     browser, served_corpus, corpus_store
 ):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(served_corpus + "/?q=wage")
     browser.find_element(By.CSS_SELECTOR, ".hit h3 a").click()
+    WebDriverWait(browser, 20).until(lambda driver: "/doc/" in driver.current_url)
     doc_id, clause_id = re.fullmatch(r".*/doc/([^#]+)#(.+)", browser.current_url).groups()
     clause = browser.find_element(By.ID, clause_id)
     assert clause.tag_name == "li" and clause_id in clause.find_element(By.CLASS_NAME, "anchor").text
@@ -572,4 +575,4 @@ def test_browser_opens_an_agreement_at_the_clause_and_follows_a_pdf_link(
         assert response.headers["Content-Type"] == "application/pdf"
         assert response.read() == store_module.pdf_path(corpus_store, doc_id).read_bytes()
     pdf_link.click()
-    assert urlsplit(browser.current_url).path == f"/pdf/{doc_id}"
+    WebDriverWait(browser, 20).until(lambda driver: urlsplit(driver.current_url).path == f"/pdf/{doc_id}")
