@@ -97,6 +97,13 @@ def ingest(
     backend: Annotated[
         str, typer.Option(help="joblib backend: loky (processes), threading, dask or ray.")
     ] = "loky",
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://host:8786) for --backend dask; without it, a local "
+            "cluster of --jobs worker processes is started for the run.",
+        ),
+    ] = None,
     retry_failed: Annotated[
         bool,
         typer.Option(
@@ -132,7 +139,7 @@ def ingest(
     options = _extract_options(password, ocr_lang, ocr_jobs or max(1, cores // n_jobs))
     limits = Limits(timeout=timeout_per_file, max_memory_mb=max_memory_per_file or None)
     try:
-        check_backend(backend)
+        check_backend(backend, scheduler)
         table = load_metadata_table(metadata) if metadata is not None else None
         with open_batch(paths or [], store, models, options, limits, table, retry_failed) as batch:
             if not batch.total:
@@ -144,7 +151,7 @@ def ingest(
                 )
                 raise typer.Exit(code=1)
             report = _IngestReport(batch.total, quiet or as_json)
-            for result in batch.run(n_jobs, backend):
+            for result in batch.run(n_jobs, backend, scheduler):
                 report.add(result)
     except BlamineError as exc:
         _fail(exc)

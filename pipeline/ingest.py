@@ -23,13 +23,14 @@ import functools
 import hashlib
 import importlib.util
 import json
+import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
-from joblib import Parallel, delayed
+from joblib import Parallel, delayed, parallel_config
 
 from .classify import MANIFEST_FILE, ClauseClassifier, classify, load_model, resolve_model_dir
 from .errors import E_BACKEND, E_INTERNAL, E_LOCKED, E_MODEL, E_NOT_FOUND, E_SIDECAR, BlamineError
@@ -224,16 +225,63 @@ def model_version(model_dir: Path) -> str:
         raise BlamineError(path, f"unreadable model manifest ({exc})", E_MODEL) from None
 
 
-def check_backend(name: str) -> None:
-    """Refuse, in one line, a backend that is unknown, not installed or not supported yet."""
+def check_backend(name: str, scheduler: str | None = None) -> None:
+    """Refuse, in one line, a backend that is unknown, not installed or not supported yet, and a
+    ``--scheduler`` given to a backend that has no use for it, before any file is read."""
     where = f"--backend {name}"
     if name not in BACKENDS:
         raise BlamineError(where, f"unknown backend; expected one of {', '.join(BACKENDS)}", E_BACKEND)
+    if scheduler is not None and name != "dask":
+        raise BlamineError(where, "--scheduler is only for --backend dask", E_BACKEND)
     if name in CLUSTER_BACKENDS:
         module, package = CLUSTER_BACKENDS[name]
         if importlib.util.find_spec(module) is None:
             raise BlamineError(where, f"needs the {module} package (pip install '{package}')", E_BACKEND)
-        raise BlamineError(where, "not supported by this blamine yet; use loky or threading", E_BACKEND)
+    if name == "ray":
+        raise BlamineError(where, "not supported by this blamine yet; use loky, threading or dask", E_BACKEND)
+
+
+@contextlib.contextmanager
+def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterator[None]:
+    """Make ``name`` joblib's backend for the block. For ``dask``, connect a client to ``scheduler``, or,
+    without one, to a local cluster of ``jobs`` single-threaded worker processes (the PDF libraries are not
+    thread-safe) started for the block and closed after it."""
+    if name != "dask":
+        with parallel_config(backend=name):
+            yield
+        return
+    import dask
+    from dask.distributed import Client, LocalCluster
+
+    with contextlib.ExitStack() as stack:
+        if scheduler is None:
+            # Dask's worker processes are daemons by default, and a daemon may not start the child
+            # process that extracts each PDF under its limits (pipeline.isolation).
+            stack.enter_context(dask.config.set({"distributed.worker.daemon": False}))
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=jobs, processes=True, threads_per_worker=1, dashboard_address=None)
+            )
+            address = cluster.scheduler_address
+        else:
+            address = scheduler
+        try:
+            client = stack.enter_context(Client(address, timeout=30))
+        except OSError as exc:
+            raise BlamineError(f"--scheduler {address}", f"cannot connect ({exc})", E_BACKEND) from None
+        if any(client.run(_is_daemon).values()):
+            raise BlamineError(
+                f"--scheduler {address}",
+                "its workers run as daemon processes, which cannot start the per-file extraction process; "
+                "start them with DASK_DISTRIBUTED__WORKER__DAEMON=False",
+                E_BACKEND,
+            )
+        stack.enter_context(parallel_config(backend="dask"))
+        yield
+
+
+def _is_daemon() -> bool:
+    """Run on each Dask worker: a daemon process, Dask's default, would fail every file."""
+    return multiprocessing.current_process().daemon
 
 
 def as_blamine_error(path: str | Path, exc: Exception) -> BlamineError:
@@ -370,29 +418,31 @@ class Batch:
             entry.doc_id is not None and document_path(self.store, entry.doc_id).is_file()
         )
 
-    def run(self, jobs: int = 1, backend: str = "loky") -> Iterator[FileResult]:
+    def run(self, jobs: int = 1, backend: str = "loky", scheduler: str | None = None) -> Iterator[FileResult]:
         """Process the batch on ``jobs`` workers and yield each file's result once it is journaled.
+
+        With ``backend="dask"`` the workers are those of the Dask ``scheduler`` (or of a local cluster
+        started for the run, see :func:`joblib_backend`); they get only the small :class:`Job` objects and
+        the driver still writes the store alone.
 
         Results arrive in completion order; at most ``2 × jobs`` documents are in flight, so the driver's
         memory does not grow with the batch. A model that cannot be loaded stops the batch (it is not the
         files' fault) with its ``E_MODEL`` error.
         """
-        check_backend(backend)
+        check_backend(backend, scheduler)
         yield from self.skipped
         for outcome in self.settled:
             yield from self._record(outcome)
         if not self.jobs:
             return
-        parallel = Parallel(
-            n_jobs=min(jobs, len(self.jobs)),
-            backend=backend,
-            return_as="generator_unordered",
-            pre_dispatch="2 * n_jobs",
-            batch_size=1,
-        )
-        model_dir = str(self.model_dir)
-        for outcome in parallel(delayed(run_job)(job, model_dir, self.limits) for job in self.jobs):
-            yield from self._record(outcome)
+        n_jobs = min(jobs, len(self.jobs))
+        with joblib_backend(backend, n_jobs, scheduler):
+            parallel = Parallel(
+                n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="2 * n_jobs", batch_size=1
+            )
+            model_dir = str(self.model_dir)
+            for outcome in parallel(delayed(run_job)(job, model_dir, self.limits) for job in self.jobs):
+                yield from self._record(outcome)
 
     def _record(self, outcome: Outcome) -> list[FileResult]:
         """Store a finished document (PDF copy, JSON, index rows) and then journal the job's files, in
@@ -528,9 +578,10 @@ def ingest(
     *,
     jobs: int = 1,
     backend: str = "loky",
+    scheduler: str | None = None,
     retry_failed: bool = False,
 ) -> list[FileResult]:
     """Process and store every PDF under ``paths`` that is not stored already (see :func:`open_batch`
     and :meth:`Batch.run`); failures become ``FileResult(status="failed")`` entries."""
     with open_batch(paths, store, models, options, limits, metadata, retry_failed) as batch:
-        return list(batch.run(jobs, backend))
+        return list(batch.run(jobs, backend, scheduler))

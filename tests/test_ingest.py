@@ -114,6 +114,22 @@ def test_two_workers_build_the_same_store_as_one(batch, reference, tmp_path):
     assert snapshot(tmp_path / "store") == reference
 
 
+def test_dask_cluster_of_worker_processes_builds_the_same_store_as_one_worker(batch, reference, tmp_path):
+    """A real scheduler and two worker processes, reached by address as a remote cluster would be."""
+    pytest.importorskip("distributed")
+    import dask
+    from dask.distributed import LocalCluster
+
+    with (
+        dask.config.set({"distributed.worker.daemon": False}),  # as the README tells cluster workers
+        LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster,
+    ):
+        args = ("--backend", "dask", "--scheduler", cluster.scheduler_address, "--jobs", "2")
+        code, summary = run_ingest(batch, "--store", tmp_path / "store", *args)
+    assert code == 1 and (summary["stored"], summary["failed"]) == (7, 1), summary
+    assert snapshot(tmp_path / "store") == reference
+
+
 def test_ingest_killed_with_sigkill_resumes_to_the_same_store(batch, reference, tmp_path):
     store = tmp_path / "store"
     command = [sys.executable, "-m", "pipeline", "ingest", str(batch), "--store", str(store)]
@@ -269,12 +285,10 @@ def test_second_ingest_into_a_store_being_written_is_refused_with_one_line(tmp_p
     assert refused.value.code == E_LOCKED and "another blamine ingest" in refused.value.one_line()
 
 
-def test_backend_without_its_package_is_a_one_line_error(tmp_path):
+def test_unsupported_backend_is_a_one_line_error(tmp_path):
     result = runner.invoke(
-        app, ["ingest", str(corpus_pdf(SMALL[0])), "--store", str(tmp_path), "--backend", "dask"]
+        app, ["ingest", str(corpus_pdf(SMALL[0])), "--store", str(tmp_path), "--backend", "ray"]
     )
     assert result.exit_code == 1
-    assert result.output.startswith("ERROR --backend dask: ") and result.output.strip().endswith(
-        "[E_BACKEND]"
-    )
+    assert result.output.startswith("ERROR --backend ray: ") and result.output.strip().endswith("[E_BACKEND]")
     assert len(result.output.strip().splitlines()) == 1
