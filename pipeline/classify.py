@@ -181,14 +181,22 @@ def resolve_model_dir(models_dir: Path | None = None) -> Path:
     return root / pointer.read_text(encoding="utf-8").strip()
 
 
+def read_manifest(directory: Path) -> dict[str, Any]:
+    """The manifest of the model version in ``directory`` (its version, labels, thresholds, SHA-256)."""
+    path = directory / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise BlamineError(path, f"unreadable model manifest ({exc})", E_MODEL) from None
+    if not isinstance(manifest, dict) or "version" not in manifest:
+        raise BlamineError(path, "unreadable model manifest (no version)", E_MODEL)
+    return manifest
+
+
 def load_model(models_dir: Path | None = None) -> ClauseClassifier:
     """Load a shipped model after checking its SHA-256 against the manifest."""
     directory = resolve_model_dir(models_dir)
-    manifest_path = directory / MANIFEST_FILE
-    try:
-        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise BlamineError(manifest_path, f"unreadable model manifest ({exc})", E_MODEL) from None
+    manifest = read_manifest(directory)
     model_path = directory / manifest["model_file"]
     if not model_path.is_file():
         raise BlamineError(model_path, "model file missing", E_MODEL)

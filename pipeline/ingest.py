@@ -32,7 +32,7 @@ from typing import Literal
 
 from joblib import Parallel, delayed, parallel_config
 
-from .classify import MANIFEST_FILE, ClauseClassifier, classify, load_model, resolve_model_dir
+from .classify import ClauseClassifier, classify, load_model, read_manifest, resolve_model_dir
 from .errors import E_BACKEND, E_INTERNAL, E_LOCKED, E_MODEL, E_NOT_FOUND, E_SIDECAR, BlamineError
 from .extract import ExtractOptions, file_sha256
 from .index import update_index
@@ -218,11 +218,7 @@ def settings_key(options: ExtractOptions, metadata_row: dict[str, object] | None
 def model_version(model_dir: Path) -> str:
     """The version of the model in ``model_dir``, read from its manifest without loading the model: a
     re-run with nothing to do must not pay for loading it."""
-    path = model_dir / MANIFEST_FILE
-    try:
-        return str(json.loads(path.read_text(encoding="utf-8"))["version"])
-    except (OSError, ValueError, KeyError) as exc:
-        raise BlamineError(path, f"unreadable model manifest ({exc})", E_MODEL) from None
+    return str(read_manifest(model_dir)["version"])
 
 
 def check_backend(name: str, scheduler: str | None = None) -> None:
