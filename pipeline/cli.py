@@ -111,6 +111,14 @@ def ingest(
             help="Re-run only the files the store's manifest records as failed (under PATHS).",
         ),
     ] = False,
+    reclassify: Annotated[
+        bool,
+        typer.Option(
+            "--reclassify",
+            help="Relabel the stored documents (those of files under PATHS, or all) with the current "
+            "model: classification and scorecard only, no extraction or OCR; the PDFs are not read.",
+        ),
+    ] = False,
     password: PasswordOption = None,
     ocr_lang: OcrLangOption = None,
     ocr_jobs: Annotated[
@@ -131,8 +139,11 @@ def ingest(
 ) -> None:
     """Extract, segment, classify and score agreement PDFs into STORE/documents/<doc_id>.json, in
     parallel; files already stored unchanged are skipped, and STORE/manifest.sqlite journals every file."""
-    if not paths and not retry_failed:
-        typer.echo("ERROR ingest: give PDF files or folders, or --retry-failed", err=True)
+    if not paths and not retry_failed and not reclassify:
+        typer.echo("ERROR ingest: give PDF files or folders, --retry-failed or --reclassify", err=True)
+        raise typer.Exit(code=2)
+    if retry_failed and reclassify:
+        typer.echo("ERROR ingest: --retry-failed and --reclassify do not go together", err=True)
         raise typer.Exit(code=2)
     cores = os.cpu_count() or 1
     n_jobs = jobs or cores
@@ -141,10 +152,19 @@ def ingest(
     try:
         check_backend(backend, scheduler)
         table = load_metadata_table(metadata) if metadata is not None else None
-        with open_batch(paths or [], store, models, options, limits, table, retry_failed) as batch:
+        with open_batch(
+            paths or [], store, models, options, limits, table, retry_failed, reclassify
+        ) as batch:
+            if batch.outdated:
+                typer.echo(
+                    f"{len(batch.outdated)} stored documents come from an older blamine pipeline and are "
+                    "not relabelled; ingest their PDFs again to redo them",
+                    err=True,
+                )
             if not batch.total:
-                if retry_failed:
-                    typer.echo("no failed files to retry", err=quiet or as_json)
+                if retry_failed or reclassify:
+                    nothing = "no failed files to retry" if retry_failed else "no stored documents"
+                    typer.echo(nothing, err=quiet or as_json)
                     return
                 typer.echo(
                     f"ERROR {' '.join(map(str, paths or []))}: no PDF files found [E_NOT_FOUND]", err=True
@@ -197,7 +217,7 @@ class _IngestReport:
             return
         self.last_progress = now
         summary = self.summary
-        processed = summary.stored + summary.failed
+        processed = summary.stored + summary.reclassified + summary.failed
         seconds = summary.seconds
         rate = processed / seconds if seconds else 0.0
         left = self.total - summary.files
@@ -237,8 +257,9 @@ class _IngestReport:
         if self.quiet:
             return
         figures = summary.to_dict()
+        reclassified = f"{summary.reclassified} reclassified, " if summary.reclassified else ""
         typer.echo(
-            f"\n{summary.stored} stored, {summary.failed} failed, {summary.skipped} skipped in "
+            f"\n{summary.stored} stored, {reclassified}{summary.failed} failed, {summary.skipped} skipped in "
             f"{figures['seconds']:.1f} s ({figures['documents_per_second']:.2f} documents/s, "
             f"{figures['pages_per_second']:.1f} pages/s); "
             f"JSON in {store_module.documents_dir(store).resolve()}"
@@ -254,7 +275,7 @@ class _IngestReport:
             )
         if self.failures:
             typer.echo(f"failures listed in {failures_csv}")
-        if summary.stored:
+        if summary.stored or summary.reclassified:
             typer.echo(f"search index updated: {index_path(store).resolve()}")
 
 

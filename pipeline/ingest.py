@@ -42,7 +42,7 @@ from .metadata import extract_metadata
 from .model import SCHEMA_VERSION, Document, Source
 from .scorecard import score
 from .segment import segment
-from .store import document_path, save, save_pdf
+from .store import document_path, read, remove_stale_temporaries, save, save_pdf
 from .user_metadata import MetadataTable, apply_metadata
 
 PIPELINE_REVISION = 1
@@ -58,14 +58,15 @@ calls the PDF libraries, runs in a child process per file (:mod:`pipeline.isolat
 CLUSTER_BACKENDS = {"dask": ("distributed", "dask[distributed]"), "ray": ("ray", "ray")}
 """Backends that need a package of their own: the module to find and what to install."""
 
-Status = Literal["stored", "failed", "unchanged", "duplicate", "failed_before"]
+Status = Literal["stored", "reclassified", "failed", "unchanged", "duplicate", "failed_before"]
 
 
 @dataclass
 class FileResult:
     """What happened to one input file in this run.
 
-    ``stored``: processed and stored now; ``failed``: failed now; ``unchanged``: already stored from the
+    ``stored``: processed and stored now; ``reclassified``: its stored document relabelled by a new model
+    (no extraction); ``failed``: failed now; ``unchanged``: already stored from the
     same bytes with the same versions; ``duplicate``: the same bytes as another file, stored once;
     ``failed_before``: failed in an earlier run and unchanged since (``--retry-failed`` retries it).
     """
@@ -90,6 +91,7 @@ class Summary:
 
     files: int = 0
     stored: int = 0
+    reclassified: int = 0
     failed: int = 0
     unchanged: int = 0
     duplicate: int = 0
@@ -121,6 +123,7 @@ class Summary:
         return {
             "files": self.files,
             "stored": self.stored,
+            "reclassified": self.reclassified,
             "failed": self.failed,
             "skipped": self.skipped,
             "unchanged": self.unchanged,
@@ -128,7 +131,7 @@ class Summary:
             "failed_before": self.failed_before,
             "pages": self.pages,
             "seconds": round(seconds, 3),
-            "documents_per_second": round(self.stored / seconds, 3) if seconds else 0.0,
+            "documents_per_second": round((self.stored + self.reclassified) / seconds, 3) if seconds else 0.0,
             "pages_per_second": round(self.pages / seconds, 3) if seconds else 0.0,
         }
 
@@ -201,6 +204,13 @@ def process(
     apply_metadata(doc, metadata)
     classify(doc, model)
     return score(doc)
+
+
+def reclassify(doc: Document, model: ClauseClassifier) -> Document:
+    """A stored document relabelled by ``model``: classification and scorecard redone from its stored
+    clauses. Nothing else in a document depends on the model, so this equals a full run of the same
+    pipeline with that model, without the cost of extraction and OCR."""
+    return score(classify(doc, model))
 
 
 def settings_key(options: ExtractOptions, metadata_row: dict[str, object] | None) -> str:
@@ -301,6 +311,10 @@ class Job:
     """The user's metadata row for this file alone, not the whole table."""
     aliases: list[tuple[str, str]] = field(default_factory=list)
     """Other files (path, settings key) holding the same bytes: journaled as duplicates of this one."""
+    reclassify_from: str | None = None
+    """The stored JSON to relabel (:func:`reclassify`) instead of processing the PDF: set when only the
+    model changed since the file was stored. Workers then read the store, so on a cluster it must be on a
+    filesystem they share."""
 
 
 @dataclass
@@ -327,7 +341,11 @@ def run_job(job: Job, model_dir: str, limits: Limits | None) -> Outcome:
     bad PDF cannot stop the batch."""
     started = time.perf_counter()
     try:
-        doc = process(job.path, worker_model(model_dir), job.options, limits, job.metadata)
+        model = worker_model(model_dir)
+        if job.reclassify_from is not None:
+            doc = reclassify(read(Path(job.reclassify_from)), model)
+        else:
+            doc = process(job.path, model, job.options, limits, job.metadata)
         return Outcome(job, document=doc, seconds=time.perf_counter() - started)
     except Exception as exc:
         error = as_blamine_error(job.path, exc)
@@ -349,6 +367,9 @@ class Batch:
     settled: list[Outcome] = field(default_factory=list)
     """Decided while planning: files that cannot be read, and files whose bytes are stored already."""
     skipped: list[FileResult] = field(default_factory=list)
+    outdated: list[Entry] = field(default_factory=list)
+    """With :meth:`plan_reclassify`: stored documents an older pipeline made, which only a full ingest of
+    their PDFs brings up to date."""
 
     @property
     def total(self) -> int:
@@ -398,13 +419,50 @@ class Batch:
             stored = self.manifest.done_with(sha, PIPELINE_VERSION, self.model_version)
             if stored is not None and stored.path != key and self._still_stored(stored):
                 self.settled.append(Outcome(job, stored_as=stored))
+                continue
+            if not force and entry is not None and self._only_model_changed(entry, sha, settings):
+                job.reclassify_from = str(document_path(self.store, str(entry.doc_id)))
+            self.jobs.append(job)
+
+    def plan_reclassify(self, roots: list[Path]) -> None:
+        """Plan ``--reclassify``: every document this pipeline stored with another model (from files at or
+        under ``roots``, when given) is relabelled from the store; files that share its bytes follow it.
+        The PDFs are not read, so this works after they have moved."""
+        entries = [e for e in self.manifest.entries() if e.state != "failed" and _under(e.path, roots)]
+        owners: dict[str | None, Job] = {}
+        others = []
+        for entry in entries:
+            relabel = entry.state == "done" and entry.model_version != self.model_version
+            if not relabel or entry.pipeline_version != PIPELINE_VERSION or not self._still_stored(entry):
+                others.append(entry)
+            elif entry.sha256 in owners:
+                owners[entry.sha256].aliases.append((entry.path, entry.settings))
             else:
-                self.jobs.append(job)
+                job = Job(entry.path, entry.sha256, entry.size, entry.settings, ExtractOptions())
+                job.reclassify_from = str(document_path(self.store, str(entry.doc_id)))
+                owners[entry.sha256] = job
+        for entry in others:
+            if entry.state == "skipped" and entry.sha256 in owners:
+                owners[entry.sha256].aliases.append((entry.path, entry.settings))
+                continue
+            if entry.state == "done" and entry.model_version != self.model_version:
+                self.outdated.append(entry)
+            self.skipped.append(_skipped_result(entry))
+        self.jobs = list(owners.values())
 
     def _up_to_date(self, entry: Entry, sha: str, settings: str) -> bool:
         return (
             entry.sha256 == sha
             and entry.versions() == (PIPELINE_VERSION, self.model_version, settings)
+            and self._still_stored(entry)
+        )
+
+    def _only_model_changed(self, entry: Entry, sha: str, settings: str) -> bool:
+        """Whether the file's stored document differs from a fresh run only by the model's labels."""
+        return (
+            entry.state == "done"
+            and entry.sha256 == sha
+            and (entry.pipeline_version, entry.settings) == (PIPELINE_VERSION, settings)
             and self._still_stored(entry)
         )
 
@@ -449,7 +507,8 @@ class Batch:
             raise error
         if doc is not None:
             try:
-                save_pdf(self.store, doc.doc_id, Path(doc.source.path))
+                if job.reclassify_from is None:  # a relabelled document's PDF copy is in place
+                    save_pdf(self.store, doc.doc_id, Path(doc.source.path))
                 save(doc, self.store)
                 update_index(self.store, [doc])
             except Exception as exc:  # the store refused this document; the batch goes on
@@ -494,8 +553,9 @@ class Batch:
                 assert doc is not None
                 pages = doc.source.pages
                 entries.append(replace(base, sha256=doc.source.sha256, seconds=outcome.seconds, pages=pages))
+                status: Status = "stored" if job.reclassify_from is None else "reclassified"
                 results.append(
-                    FileResult(path, "stored", doc_id, seconds=outcome.seconds, pages=pages, document=doc)
+                    FileResult(path, status, doc_id, seconds=outcome.seconds, pages=pages, document=doc)
                 )
         self.manifest.record(entries)
         return results
@@ -536,21 +596,27 @@ def open_batch(
     limits: Limits | None = None,
     metadata: MetadataTable | None = None,
     retry_failed: bool = False,
+    reclassify_only: bool = False,
 ) -> Iterator[Batch]:
     """Lock the store, plan the batch against its manifest and yield it; on leaving, rewrite
     ``STORE/failures.csv`` from the manifest (also after an error, so it always matches the journal).
 
     With ``retry_failed`` the batch is the files the manifest records as failed (those under ``paths``
-    when any are given), processed again whatever their state.
+    when any are given), processed again whatever their state. With ``reclassify_only`` it is the stored
+    documents the current model has not labelled (see :meth:`Batch.plan_reclassify`).
     """
     store = Path(store)
     model_dir = resolve_model_dir(models)
     with _store_lock(store):
+        remove_stale_temporaries(store)  # a killed run's half-written files; nothing else writes now
         manifest = Manifest(store)
         try:
             batch = Batch(store, manifest, model_dir, model_version(model_dir), limits)
-            files = _failed_files(manifest, paths) if retry_failed else find_pdfs(paths)
-            batch.plan(files, options or ExtractOptions(), metadata, force=retry_failed)
+            if reclassify_only:
+                batch.plan_reclassify([Path(p).resolve() for p in paths])
+            else:
+                files = _failed_files(manifest, paths) if retry_failed else find_pdfs(paths)
+                batch.plan(files, options or ExtractOptions(), metadata, force=retry_failed)
             yield batch
         finally:
             write_failures_csv(manifest, store)
@@ -560,8 +626,12 @@ def open_batch(
 def _failed_files(manifest: Manifest, paths: Iterable[str | Path]) -> list[Path]:
     """The failed files of the manifest, limited to those at or under ``paths`` when any are given."""
     roots = [Path(p).resolve() for p in paths]
-    failed = [Path(entry.path) for entry in manifest.entries("failed")]
-    return [path for path in failed if not roots or any(path == r or r in path.parents for r in roots)]
+    return [Path(entry.path) for entry in manifest.entries("failed") if _under(entry.path, roots)]
+
+
+def _under(path: str, roots: list[Path]) -> bool:
+    """Whether ``path`` is one of ``roots`` or lies under one; any path when there are no roots."""
+    return not roots or any(Path(path) == r or r in Path(path).parents for r in roots)
 
 
 def ingest(
@@ -576,8 +646,9 @@ def ingest(
     backend: str = "loky",
     scheduler: str | None = None,
     retry_failed: bool = False,
+    reclassify_only: bool = False,
 ) -> list[FileResult]:
     """Process and store every PDF under ``paths`` that is not stored already (see :func:`open_batch`
     and :meth:`Batch.run`); failures become ``FileResult(status="failed")`` entries."""
-    with open_batch(paths, store, models, options, limits, metadata, retry_failed) as batch:
+    with open_batch(paths, store, models, options, limits, metadata, retry_failed, reclassify_only) as batch:
         return list(batch.run(jobs, backend, scheduler))

@@ -70,6 +70,17 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
+def remove_stale_temporaries(store: Path) -> int:
+    """Delete the temporary files a killed writer left in the store (:func:`atomic_write` names them
+    ``.NAME.*.tmp``) and return how many. Call it only while holding the store's ingest lock, when no
+    write can be under way: a temporary file is then never a write in progress."""
+    folders = (Path(store), documents_dir(store), pdfs_dir(store))
+    stale = [path for folder in folders if folder.is_dir() for path in folder.glob(".*.tmp")]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     """Write ``text`` (UTF-8) to ``path`` atomically (see :func:`atomic_write`)."""
     atomic_write(path, lambda tmp: tmp.write(text.encode("utf-8")))

@@ -130,8 +130,31 @@ def test_dask_cluster_of_worker_processes_builds_the_same_store_as_one_worker(ba
     assert snapshot(tmp_path / "store") == reference
 
 
-def test_ingest_killed_with_sigkill_resumes_to_the_same_store(batch, reference, tmp_path):
+def test_ingest_killed_with_sigkill_at_random_moments_resumes_to_the_same_store(batch, reference, tmp_path):
+    """Several SIGKILLs, each after a random number of journaled files plus a random delay (so they land
+    in different stages: extracting, writing JSON, updating the index, journaling), a resume after each,
+    and the finished store equals the uninterrupted one."""
     store = tmp_path / "store"
+    rng = random.Random(20261123)
+    kills = 0
+    for target in sorted(rng.sample(range(7), 3)):
+        if _kill_ingest_after(batch, store, target, delay=rng.uniform(0, 0.4)):
+            kills += 1
+    assert kills >= 2, "the kills must land in the middle of the batch"
+    journaled = _journaled(store)
+    code, summary = run_ingest(batch, "--store", store, "--jobs", "2")
+    assert (
+        code == 1
+        and summary["skipped"] == journaled
+        and summary["stored"] + summary["failed"] == 8 - journaled
+    )
+    assert snapshot(store) == reference
+    assert not list(store.rglob("*.tmp")), "no half-written file is left behind"
+
+
+def _kill_ingest_after(batch: Path, store: Path, journaled: int, delay: float) -> bool:
+    """Run ``blamine ingest`` in a process of its own and SIGKILL it ``delay`` seconds after more than
+    ``journaled`` files are journaled; whether it was killed before it finished."""
     command = [sys.executable, "-m", "pipeline", "ingest", str(batch), "--store", str(store)]
     proc = subprocess.Popen(
         [*command, "--models", MODEL_DIR, "--jobs", "2", "--quiet"],
@@ -142,24 +165,28 @@ def test_ingest_killed_with_sigkill_resumes_to_the_same_store(batch, reference, 
     )
     try:
         deadline = time.monotonic() + 240
-        while not _journaled(store) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
-        os.kill(proc.pid, signal.SIGKILL)
+        while _journaled(store) <= journaled and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(delay)
+        killed = proc.poll() is None
+        if killed:
+            os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     finally:  # the driver is dead; end the workers it left behind in its session
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == -signal.SIGKILL
-    journaled = _journaled(store)
-    assert 1 <= journaled < 8, "the kill must land in the middle of the batch"
-    code, summary = run_ingest(batch, "--store", store, "--jobs", "2")
-    assert (
-        code == 1
-        and summary["skipped"] == journaled
-        and summary["stored"] + summary["failed"] == 8 - journaled
-    )
-    assert snapshot(store) == reference
-    assert not list(store.rglob("*.tmp")), "no half-written file is left behind"
+    return killed
+
+
+def test_files_half_written_by_a_killed_run_are_removed_by_the_next(tmp_path):
+    folder = copy_pdfs(tmp_path / "pdfs", SMALL[:1])
+    store = tmp_path / "store"
+    run_ingest(folder, "--store", store)
+    stale = [store / "documents" / ".abc.json.k3j9.tmp", store / "pdfs" / ".abc.pdf.x1.tmp"]
+    for path in stale:
+        path.write_bytes(b"half")
+    run_ingest(folder, "--store", store)
+    assert not any(path.exists() for path in stale)
 
 
 def _journaled(store: Path) -> int:
@@ -197,21 +224,73 @@ def test_changed_file_is_redone_and_the_rest_skipped(tmp_path):
     )
 
 
-def test_new_model_version_redoes_the_stored_documents(tmp_path):
-    retrained = tmp_path / "model"
-    shutil.copytree(MODEL_DIR, retrained)
-    manifest = json.loads((retrained / "manifest.json").read_text(encoding="utf-8"))
-    (retrained / "manifest.json").write_text(
-        json.dumps({**manifest, "version": "retrained"}), encoding="utf-8"
-    )
+def retrained_model(folder: Path) -> Path:
+    """The shipped model under another version, as a retrained model would come: a store made with the
+    shipped one is out of date for it."""
+    shutil.copytree(MODEL_DIR, folder)
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    (folder / "manifest.json").write_text(json.dumps({**manifest, "version": "retrained"}), encoding="utf-8")
+    return folder
+
+
+def test_new_model_version_relabels_the_stored_documents_without_extracting_them(tmp_path):
+    retrained = retrained_model(tmp_path / "model")
     folder = copy_pdfs(tmp_path / "pdfs", SMALL[:1])
     store = tmp_path / "store"
     run_ingest(folder, "--store", store)
     result = runner.invoke(
         app, ["ingest", str(folder), "--store", str(store), "--models", str(retrained), "--json"]
     )
-    assert json.loads(result.stdout)["stored"] == 1
+    summary = json.loads(result.stdout)
+    assert (summary["stored"], summary["reclassified"]) == (0, 1), summary
     assert next(iter(manifest_rows(store).values()))["model_version"] == "retrained"
+
+
+def test_reclassify_relabels_the_store_without_its_pdfs_as_a_full_ingest_would(tmp_path):
+    """``--reclassify`` after a model change: the stored clauses are classified and scored again (their
+    labels, wiped here, come back), the PDFs are not needed, duplicates follow their document, and the
+    store equals a fresh full ingest with the new model."""
+    retrained = retrained_model(tmp_path / "model")
+    folder = copy_pdfs(tmp_path / "pdfs", SMALL)
+    shutil.copy(folder / f"{SMALL[0]}.pdf", folder / "copy.pdf")
+    store, fresh = tmp_path / "store", tmp_path / "fresh"
+    run_ingest(folder, "--store", store)
+    runner.invoke(app, ["ingest", str(folder), "--store", str(fresh), "--models", str(retrained)])
+    for path in (store / "documents").iterdir():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        for clause in data["clauses"]:
+            clause["labels"], clause["strength"], clause["strength_cue"] = [], None, None
+        data["scorecard"] = []
+        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    shutil.rmtree(folder)
+
+    args = ["ingest", "--store", str(store), "--reclassify", "--models", str(retrained), "--json"]
+    summary = json.loads(runner.invoke(app, args).stdout)
+    assert (summary["reclassified"], summary["duplicate"], summary["stored"]) == (2, 1, 0), summary
+    assert snapshot(store) == snapshot(fresh)
+    again = json.loads(runner.invoke(app, args).stdout)
+    assert (again["reclassified"], again["unchanged"], again["duplicate"]) == (0, 2, 1), again
+
+
+def test_reclassify_leaves_documents_of_an_older_pipeline_and_says_so(tmp_path):
+    folder = copy_pdfs(tmp_path / "pdfs", SMALL[:1])
+    store = tmp_path / "store"
+    run_ingest(folder, "--store", store)
+    with contextlib.closing(sqlite3.connect(store / MANIFEST_FILE)) as conn, conn:
+        conn.execute("UPDATE files SET pipeline_version = '0+schema-0'")
+    before = snapshot(store)
+    result = runner.invoke(
+        app,
+        ["ingest", "--store", str(store), "--reclassify", "--models", str(retrained_model(tmp_path / "m"))],
+    )
+    assert result.exit_code == 0, result.output
+    assert "1 stored documents come from an older blamine pipeline" in result.stderr
+    assert snapshot(store) == before
+
+
+def test_reclassify_with_retry_failed_is_refused(tmp_path):
+    result = runner.invoke(app, ["ingest", "--store", str(tmp_path), "--reclassify", "--retry-failed"])
+    assert result.exit_code == 2 and "do not go together" in result.stderr
 
 
 def test_same_bytes_under_two_names_are_stored_once_with_both_paths(tmp_path):
