@@ -26,6 +26,8 @@ E_METADATA = "E_METADATA"
 E_LOCKED = "E_LOCKED"
 E_BACKEND = "E_BACKEND"
 """A parallel backend (``--backend``) that is not installed or not supported yet."""
+E_ANNOTATIONS = "E_ANNOTATIONS"
+"""An annotation file (Label Studio, Prodigy, doccano, blamine JSONL) that cannot be imported."""
 
 
 class BlamineError(Exception):
