@@ -24,7 +24,7 @@ test: install system-deps
 	$(PY) -m pytest -q
 
 model: install
-	$(VENV)/bin/blamine train --out models
+	$(VENV)/bin/blamine train --out models --promote
 
 corpus: install
 	$(PY) corpus/render.py

@@ -1019,3 +1019,62 @@ def _votes(annotations: Iterable[Annotation]) -> dict[ClauseKey, dict[str, dict[
         }
         for key, judged in by_clause.items()
     }
+
+
+# --- the project's collection of imported judgements ------------------------------------------------------
+
+IMPORTED_FOLDER = "imported"
+"""Subfolder of an annotations folder where imported judgements are kept (``blamine train`` reads it)."""
+JUDGEMENTS_FILE = "judgements.jsonl"
+
+
+def judgements_path(annotations_dir: Path) -> Path:
+    return Path(annotations_dir) / IMPORTED_FOLDER / JUDGEMENTS_FILE
+
+
+def on_stored_clauses(report: AnchorReport) -> list[Annotation]:
+    """The anchored judgements, moved onto the clause they were anchored to (its current id, text and
+    position), so they stay valid for this store's clauses."""
+    return [
+        replace(
+            found.annotation,
+            clause_id=found.clause.id,
+            text=found.clause.text,
+            start=found.clause.char_start,
+            end=found.clause.char_end,
+            page=found.clause.page_start,
+        )
+        for found in report.anchored
+    ]
+
+
+def merge_judgements(annotations_dir: Path, new: Sequence[Annotation]) -> tuple[Path, int, int]:
+    """Add ``new`` to the folder's imported judgements (own format, written atomically) and return the
+    file, how many judgements were added and how many replaced. A judgement by the same annotator of the
+    same clause replaces the older one: re-importing a corrected export updates, never doubles."""
+    path = judgements_path(annotations_dir)
+    kept = {(a.key, a.annotator): a for a in (read_annotations(path, "own") if path.is_file() else [])}
+    replaced = sum((a.key, a.annotator) in kept for a in new)
+    for annotation in new:
+        kept[(annotation.key, annotation.annotator)] = annotation
+    everything = list(kept.values())
+    write_tasks(path, annotated_clauses(everything), "own", annotations=everything)
+    return path, len(new) - replaced, replaced
+
+
+def training_labels(
+    annotations: Sequence[Annotation], adjudicator: str | None = None
+) -> tuple[dict[ClauseKey, tuple[str, list[str]]], list[ClauseKey]]:
+    """The clauses to train on, each with its text and :func:`adjudicate`'d labels, and the clauses left
+    out because some label was judged by nobody (say, a Prodigy task offering two labels): a label nobody
+    looked at is unknown, and training would read it as "absent"."""
+    texts = {a.key: a.text for a in annotations}
+    every = set(label_ids())
+    judged: dict[ClauseKey, set[str]] = {}
+    for annotation in annotations:
+        judged.setdefault(annotation.key, set()).update(
+            every if annotation.offered is None else annotation.offered
+        )
+    labelled = adjudicate(annotations, adjudicator)
+    complete = {key: (texts[key], labels) for key, labels in labelled.items() if judged[key] >= every}
+    return complete, [key for key in labelled if key not in complete]

@@ -9,12 +9,14 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from . import store as store_module
-from .errors import BlamineError
+from .annotations import ClauseKey, ClauseRef
+from .classify import DEFAULT_MODELS_DIR
+from .errors import E_MODEL, BlamineError
 from .extract import ExtractOptions
 from .extract import extract as extract_pdf
 from .index import index_path
@@ -22,11 +24,15 @@ from .index import reindex as reindex_store
 from .ingest import FileResult, Summary, check_backend, open_batch
 from .isolation import Limits, extract_isolated
 from .manifest import FAILURES_FILE, MANIFEST_FILE
-from .model import Document
+from .model import Document, LabelScore
 from .search import CSV_COLUMNS as CSV_COLUMNS  # re-exported: scripts and tests read the columns here
 from .search import QueryError, SearchFilters, SearchResult, parse_years, render_snippet, write_csv
 from .search import search as search_index
+from .taxonomy import label_ids
 from .user_metadata import load_metadata_table
+
+if TYPE_CHECKING:
+    from .compare import Comparison
 
 app = typer.Typer(
     help="blamine: bilateral labour migration agreements → clauses, provision labels and scorecards.",
@@ -603,31 +609,6 @@ def evaluate_metadata(
 
 
 @app.command()
-def train(
-    annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path(
-        "annotations"
-    ),
-    out: Annotated[Path, typer.Option(help="Models folder; the new version goes to OUT/<version>.")] = Path(
-        "models"
-    ),
-    folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
-    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
-) -> None:
-    """Train the clause classifier on annotations (+ ../shared gold when present) and save it."""
-    from .train import train as train_model
-
-    version_dir, evaluation = train_model(annotations, out, folds=folds, seed=seed)
-    typer.echo(f"model saved to {version_dir} (now current)")
-    for name in ("grouped_cv_all", "grouped_cv_shared_dev_only"):
-        if name in evaluation:
-            figures = evaluation[name]
-            typer.echo(
-                f"{name}: micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
-                f"({figures['examples']} clauses)"
-            )
-
-
-@app.command()
 def evaluate(
     annotations: Annotated[Path, typer.Option(help="Folder of annotation JSONL files.")] = Path(
         "annotations"
@@ -691,3 +672,351 @@ def evaluate(
     (target / "evaluation.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     charts = write_charts(figures, target, f"{best}, {scopes[0]}")
     typer.echo(f"saved {target / 'evaluation.json'} and {', '.join(p.name for p in charts)}")
+
+
+# --- the learning loop: annotations in and out, train, compare, promote ------------------------------------
+
+ModelsDirOption = Annotated[Path, typer.Option("--models", help="Models folder (one subfolder per version).")]
+FromOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--from",
+        help="Annotation folder (repeatable; default: annotations/). Its imported/ "
+        "subfolder holds the judgements `blamine annotations import` added.",
+    ),
+]
+SharedOption = Annotated[
+    Path | None, typer.Option(help="The ../shared folder whose dev gold joins the data when present.")
+]
+annotations_app = typer.Typer(
+    help="Annotation tasks out to Label Studio, Prodigy or doccano; labels back in."
+)
+models_app = typer.Typer(help="The trained model versions: list them, roll the default back.")
+app.add_typer(annotations_app, name="annotations")
+app.add_typer(models_app, name="models")
+
+
+@app.command()
+def train(
+    from_: FromOption = None,
+    shared: SharedOption = None,
+    out: Annotated[
+        Path, typer.Option("--out", help="Models folder; the candidate goes to OUT/<version>/.")
+    ] = DEFAULT_MODELS_DIR,
+    folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    adjudicator: Annotated[
+        str | None, typer.Option(help="Annotator whose judgement wins a disagreement (default: majority).")
+    ] = None,
+    promote_: Annotated[
+        bool,
+        typer.Option(
+            "--promote",
+            help="Make the new model the default at once, without `blamine compare` "
+            "(logged as unchecked; for rebuilding the shipped model).",
+        ),
+    ] = False,
+) -> None:
+    """Train a candidate classifier on the annotations (+ ../shared gold when present) into
+    MODELS/<version>/ with its manifest, model card and grouped cross-validation figures."""
+    from .registry import set_current
+    from .train import SHARED_DIR
+    from .train import train as train_model
+
+    try:
+        version_dir, evaluation = train_model(
+            from_ or [Path("annotations")],
+            out,
+            shared=shared or SHARED_DIR,
+            folds=folds,
+            seed=seed,
+            adjudicator=adjudicator,
+        )
+    except ValueError as exc:
+        typer.echo(f"ERROR train: {exc}", err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(f"candidate model saved to {version_dir}")
+    for name in ("grouped_cv_all", "grouped_cv_shared_dev_only"):
+        if name in evaluation:
+            figures = evaluation[name]
+            typer.echo(
+                f"{name}: micro-F1 {figures['micro_f1']:.3f}  macro-F1 {figures['macro_f1']:.3f}  "
+                f"({figures['examples']} clauses)"
+            )
+    if promote_:
+        set_current(
+            out, version_dir.name, action="promote", forced=True, reason="train --promote", verdict=None
+        )
+        typer.echo(f"{version_dir.name} is now the default model")
+    else:
+        typer.echo(f"next: blamine compare {version_dir.name}, then blamine promote {version_dir.name}")
+
+
+CompareFoldsOption = Annotated[int, typer.Option(help="Agreement folds both models are cross-validated on.")]
+JobsOption = Annotated[int, typer.Option("--jobs", "-j", help="Folds trained in parallel.")]
+
+
+@app.command()
+def compare(
+    candidate: Annotated[str, typer.Argument(help="Candidate version (a folder of MODELS, or a path).")],
+    against: Annotated[str | None, typer.Option(help="Version to compare with (default: current).")] = None,
+    models: ModelsDirOption = DEFAULT_MODELS_DIR,
+    from_: FromOption = None,
+    shared: SharedOption = None,
+    folds: CompareFoldsOption = 5,
+    jobs: JobsOption = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON.")] = False,
+) -> None:
+    """Cross-validate the candidate and the current model on the same agreement folds: micro-F1 and
+    per-label F1 differences with 95 % bootstrap intervals (over agreements), and a verdict."""
+    from .compare import comparison_with
+    from .registry import current_version, version_dir
+    from .train import SHARED_DIR
+
+    try:
+        base = against or current_version(models)
+        if base is None:
+            raise BlamineError(models, "no current model to compare with; give --against", E_MODEL)
+        result = comparison_with(
+            version_dir(models, candidate),
+            version_dir(models, base),
+            from_ or [Path("annotations")],
+            shared=shared or SHARED_DIR,
+            folds=folds,
+            n_jobs=jobs,
+        )
+    except BlamineError as exc:
+        _fail(exc)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=1))
+        return
+    _print_comparison(result)
+
+
+def _print_comparison(result: Comparison) -> None:
+    typer.echo(
+        f"{result.candidate} vs {result.against}: {result.clauses} clauses of {result.agreements} "
+        f"agreements, {result.folds} folds; difference = candidate - current [95 % interval]"
+    )
+    typer.echo(f"{'label':38} {'support':>7} {'current':>7} {'cand.':>7} {'diff':>7}  interval")
+    rows = [("micro-F1", sum(result.support.values()), result.micro_f1)]
+    rows += [(label, result.support[label], d) for label, d in result.labels.items() if result.support[label]]
+    for name, support, d in rows:
+        typer.echo(
+            f"{name:38} {support:7d} {d.current:7.3f} {d.candidate:7.3f} {d.delta:+7.3f}  "
+            f"[{d.low:+.3f}, {d.high:+.3f}]"
+        )
+    missing = {name: count for name, count in result.missing.items() if count}
+    if missing:
+        typer.echo(f"training clauses no longer in the annotations (left out): {missing}")
+    typer.echo(f"verdict: {result.verdict}")
+    for reason in result.blocking:
+        typer.echo(f"blocks promotion: {reason}")
+
+
+@app.command()
+def promote(
+    candidate: Annotated[str, typer.Argument(help="Candidate version to make the default.")],
+    models: ModelsDirOption = DEFAULT_MODELS_DIR,
+    from_: FromOption = None,
+    shared: SharedOption = None,
+    folds: CompareFoldsOption = 5,
+    jobs: JobsOption = 1,
+    force: Annotated[bool, typer.Option(help="Promote even when worse beyond noise (logged).")] = False,
+    reason: Annotated[str, typer.Option(help="Why, for the promotions log.")] = "",
+) -> None:
+    """Make CANDIDATE the default model, unless `blamine compare` finds it worse than the current one
+    beyond noise on micro-F1 or on a label with enough support. Logged in MODELS/promotions.jsonl; then
+    `blamine ingest --store DIR --reclassify` brings a store up to it."""
+    from .compare import comparison_with
+    from .registry import current_version, version_dir
+    from .registry import promote as promote_version
+    from .train import SHARED_DIR
+
+    try:
+        current = current_version(models)
+        comparison = None
+        if current is not None and current != version_dir(models, candidate).name:
+            comparison = comparison_with(
+                version_dir(models, candidate),
+                version_dir(models, current),
+                from_ or [Path("annotations")],
+                shared=shared or SHARED_DIR,
+                folds=folds,
+                n_jobs=jobs,
+            )
+            _print_comparison(comparison)
+        entry = promote_version(models, candidate, comparison, force=force, reason=reason)
+    except BlamineError as exc:
+        _fail(exc)
+    forced = " (forced)" if entry["forced"] else ""
+    typer.echo(f"{entry['to']} is now the default model{forced}; it was {entry['from']}")
+
+
+@models_app.command("list")
+def models_list(models: ModelsDirOption = DEFAULT_MODELS_DIR) -> None:
+    """The model versions, their training size and grouped cross-validation figures; * marks the default."""
+    from .registry import versions
+
+    typer.echo(f"  {'version':24} {'clauses':>7} {'micro-F1':>8} {'dev micro-F1':>12}")
+    for v in versions(models):
+        micro, dev = (f"{x:.3f}" if x is not None else "-" for x in (v.micro_f1, v.dev_micro_f1))
+        typer.echo(f"{'*' if v.current else ' '} {v.version:24} {v.examples or 0:7d} {micro:>8} {dev:>12}")
+
+
+@models_app.command("rollback")
+def models_rollback(models: ModelsDirOption = DEFAULT_MODELS_DIR) -> None:
+    """Make the previous default model the default again (per MODELS/promotions.jsonl)."""
+    from .registry import rollback
+
+    try:
+        entry = rollback(models)
+    except BlamineError as exc:
+        _fail(exc)
+    typer.echo(f"{entry['to']} is the default model again (was {entry['from']})")
+
+
+@annotations_app.command("export")
+def annotations_export(
+    out: Annotated[Path, typer.Argument(help="File to write the tasks to.")],
+    store: StoreOption = store_module.DEFAULT_STORE,
+    fmt: Annotated[
+        str, typer.Option("--format", help="labelstudio, prodigy, doccano or own.")
+    ] = "labelstudio",
+    with_predictions: Annotated[
+        bool, typer.Option("--with-predictions", help="The model's labels as pre-annotations.")
+    ] = False,
+    select: Annotated[
+        str, typer.Option(help="Which clauses: all, label:LABEL (those the model gave LABEL) or suggest.")
+    ] = "all",
+    n: Annotated[int, typer.Option("--n", help="How many clauses --select suggest picks.")] = 50,
+    models: ModelsOption = None,
+) -> None:
+    """Write the store's clauses as annotation tasks (ids, offsets and page in each task's metadata), and
+    for Label Studio its labelling config beside them (OUT.config.xml)."""
+    from . import annotations as ann
+
+    try:
+        documents = list(store_module.iter_documents(store))
+        clauses, predictions, version = _selected_clauses(documents, select, n, models)
+        if with_predictions and predictions is None:
+            predictions = ann.stored_predictions(documents)
+            version = next((d.model.version for d in documents if d.model is not None), None)
+        ann.write_tasks(
+            out, clauses, fmt, predictions=predictions if with_predictions else None, model_version=version
+        )
+    except BlamineError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        typer.echo(f"ERROR {out}: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(f"{len(clauses)} tasks written to {out} ({fmt})")
+    if fmt == "labelstudio":
+        config = out.with_name(out.name + ".config.xml")
+        store_module.atomic_write_text(config, ann.labelstudio_config())
+        typer.echo(f"Label Studio labelling config: {config}")
+
+
+def _selected_clauses(
+    documents: list[Document], select: str, n: int, models: Path | None
+) -> tuple[list[ClauseRef], dict[ClauseKey, list[LabelScore]] | None, str | None]:
+    """The clauses ``--select`` asks for; with ``suggest`` also the model's fresh predictions and version."""
+    from . import annotations as ann
+
+    if select == "all":
+        return ann.clause_refs(documents), None, None
+    if select.startswith("label:"):
+        label = select.removeprefix("label:")
+        if label not in label_ids():
+            raise ValueError(f"--select: unknown label {label!r}")
+        keys = {
+            (d.doc_id, c.id) for d in documents for c in d.clauses if label in {s.label for s in c.labels}
+        }
+        return [ref for ref in ann.clause_refs(documents) if ref.key in keys], None, None
+    if select == "suggest":
+        from .classify import load_model
+        from .suggest import suggest, suggestion_predictions
+
+        model = load_model(models)
+        picks = suggest(documents, model, n)
+        return [s.clause for s in picks], suggestion_predictions(picks), model.version
+    raise ValueError(f"--select must be all, label:LABEL or suggest, not {select!r}")
+
+
+@app.command("suggest")
+def suggest_command(
+    out: Annotated[Path, typer.Argument(help="File to write the suggested tasks to.")],
+    store: StoreOption = store_module.DEFAULT_STORE,
+    n: Annotated[int, typer.Option("--n", help="How many clauses.")] = 50,
+    fmt: Annotated[
+        str, typer.Option("--format", help="labelstudio, prodigy, doccano or own.")
+    ] = "labelstudio",
+    models: ModelsOption = None,
+) -> None:
+    """The N clauses whose annotation would teach the model most (least certain, weighted to rare labels,
+    no near-duplicates, a few per agreement), as annotation tasks with the model's labels pre-selected."""
+    annotations_export(out, store, fmt, True, "suggest", n, models)
+
+
+@annotations_app.command("import")
+def annotations_import(
+    file: Annotated[
+        Path, typer.Argument(help="Export of Label Studio (JSON), Prodigy, doccano or blamine (JSONL).")
+    ],
+    store: StoreOption = store_module.DEFAULT_STORE,
+    into: Annotated[Path, typer.Option(help="Annotations folder; judgements go to INTO/imported/.")] = Path(
+        "annotations"
+    ),
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, labelstudio, prodigy, doccano or own.")
+    ] = "auto",
+) -> None:
+    """Import annotators' labels: each judgement is put back on its stored clause (by id, or by text when
+    the store was re-extracted) and kept with its annotator; judgements that fit no clause are listed
+    and saved apart, never dropped silently. Prints agreement between annotators and their conflicts."""
+    from . import annotations as ann
+
+    try:
+        imported = ann.import_annotations(file, fmt)
+        report = ann.anchor(imported.annotations, store)
+        path, added, replaced = ann.merge_judgements(into, ann.on_stored_clauses(report))
+    except BlamineError as exc:
+        _fail(exc)
+    skipped = ", ".join(f"{count} {why}" for why, count in imported.skipped.items() if count)
+    typer.echo(
+        f"{file}: {len(imported.annotations)} judgements read ({imported.fmt})"
+        + (f", skipped: {skipped}" if skipped else "")
+    )
+    moved = sum(found.method != "id" for found in report.anchored)
+    typer.echo(
+        f"{added} added, {replaced} replaced in {path}"
+        + (f"; {moved} re-anchored by text after re-extraction" if moved else "")
+    )
+    if report.unanchored:
+        rejected = path.with_name("unanchored.jsonl")
+        lost = [u.annotation for u in report.unanchored]
+        ann.write_tasks(rejected, ann.annotated_clauses(lost), "own", annotations=lost)
+        for item in report.unanchored:
+            typer.echo(
+                f"NOT ANCHORED {item.annotation.doc_id}/{item.annotation.clause_id}: {item.reason}", err=True
+            )
+        typer.echo(f"{len(lost)} judgements fit no stored clause; kept in {rejected}", err=True)
+    everything = ann.read_annotations(path, "own")
+    stats = ann.agreement(everything)
+    if stats["clauses"]:
+        kappa = stats["mean_kappa"]
+        typer.echo(
+            f"annotators {', '.join(stats['annotators'])}: {stats['clauses']} clauses judged by several; "
+            f"mean Cohen's kappa {kappa:.2f}"
+            if kappa is not None
+            else "kappa undefined"
+        )
+        conflicts = ann.conflicts(everything)
+        if conflicts:
+            typer.echo(f"{len(conflicts)} conflicts (majority decides for training; ties count as absent):")
+            for c in conflicts[:20]:
+                typer.echo(
+                    f"  {c.doc_id}/{c.clause_id} {c.label}: yes {', '.join(c.yes)}; no {', '.join(c.no)}"
+                )
+    if report.unanchored:
+        raise typer.Exit(code=1)

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from .annotations import judgements_path, read_annotations, training_labels
 from .classify import ClauseClassifier
 from .crossval import (
     Candidate,
@@ -43,12 +44,18 @@ class Example:
     text: str
     labels: list[str]
     group: str
+    """The agreement: cross-validation never puts one agreement in both training and test folds."""
     source: str
+    key: str
+    """Stable identity across runs (``ann:<id>``, ``imp:<doc_id>/<clause_id>``, ``dev:<doc>:<start>``): a
+    model records the keys it was trained on, so ``blamine compare`` can rebuild its training set."""
     language: str | None = None
 
 
-def load_annotations(directory: Path) -> list[Example]:
-    """Our own labelled clauses (``*.jsonl``, one clause per line)."""
+def load_annotations(directory: Path, adjudicator: str | None = None) -> list[Example]:
+    """Labelled clauses of an annotations folder: our own (``*.jsonl``, one clause per line) and the
+    judgements imported into ``imported/`` (see :func:`pipeline.annotations.training_labels`; several
+    annotators' labels are adjudicated, by ``adjudicator`` when named, else by majority)."""
     examples = []
     for path in sorted(directory.glob("*.jsonl")):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -64,9 +71,15 @@ def load_annotations(directory: Path) -> list[Example]:
                     list(row["labels"]),
                     f"ann:{row['group']}",
                     "annotations",
+                    f"ann:{row['id']}",
                     row.get("language"),
                 )
             )
+    judgements = judgements_path(directory)
+    if judgements.is_file():
+        labelled, _ = training_labels(read_annotations(judgements, "own"), adjudicator)
+        for (doc_id, clause_id), (text, labels) in labelled.items():
+            examples.append(Example(text, labels, f"doc:{doc_id}", "imported", f"imp:{doc_id}/{clause_id}"))
     return examples
 
 
@@ -88,7 +101,8 @@ def load_shared_gold(shared: Path = SHARED_DIR) -> list[Example]:
         text = EDITORIAL_LINE.sub("", texts[row["doc"]][row["start"] : row["end"]])
         text = " ".join(text.split())
         if text:
-            examples.append(Example(text, list(row["labels"]), f"dev:{row['doc']}", "shared-dev"))
+            key = f"dev:{row['doc']}:{row['start']}"
+            examples.append(Example(text, list(row["labels"]), f"dev:{row['doc']}", "shared-dev", key))
     return examples
 
 
@@ -131,9 +145,20 @@ CANDIDATES: dict[str, Candidate] = {
 DEFAULT_CANDIDATE = "stems-cues-logreg"
 
 
-def load_examples(annotations_dir: Path, shared: Path = SHARED_DIR) -> list[Example]:
-    """Our annotations plus the shared development gold (when ``shared`` holds it)."""
-    return load_annotations(annotations_dir) + load_shared_gold(shared)
+def load_examples(
+    annotation_dirs: Path | Sequence[Path], shared: Path = SHARED_DIR, adjudicator: str | None = None
+) -> list[Example]:
+    """The annotations of one or more folders plus the shared development gold (when ``shared`` holds
+    it). A clause labelled in two places is an error: which labels to train on would be a guess."""
+    dirs = [annotation_dirs] if isinstance(annotation_dirs, Path) else list(annotation_dirs)
+    examples = [e for directory in dirs for e in load_annotations(Path(directory), adjudicator)]
+    examples += load_shared_gold(shared)
+    seen: set[str] = set()
+    for example in examples:
+        if example.key in seen:
+            raise ValueError(f"{example.key} is labelled twice in {', '.join(map(str, dirs))}")
+        seen.add(example.key)
+    return examples
 
 
 def evaluate_candidates(
@@ -174,20 +199,26 @@ def data_fingerprint(examples: list[Example]) -> str:
     return digest.hexdigest()
 
 
+TRAINING_SET_FILE = "training_set.json"
+"""Beside a model: the keys of the examples it was trained on (:attr:`Example.key`), never their texts."""
+
+
 def train(
-    annotations_dir: Path,
+    annotation_dirs: Path | Sequence[Path],
     out_dir: Path,
     *,
     shared: Path = SHARED_DIR,
     folds: int = 5,
     seed: int = 0,
     evaluate: bool = True,
+    adjudicator: str | None = None,
 ) -> tuple[Path, dict[str, Any]]:
-    """Train on all data, evaluate grouped by agreement, save as ``out_dir/<version>`` and point
-    ``out_dir/current`` at it. Returns the version directory and the manifest's evaluation section."""
-    examples = load_examples(annotations_dir, shared)
+    """Train on all data, evaluate grouped by agreement and save the candidate as ``out_dir/<version>``
+    with its manifest, model card and training-set keys. It does not become the default: that is
+    :func:`pipeline.registry.promote`'s decision. Returns the version directory and the evaluation."""
+    examples = load_examples(annotation_dirs, shared, adjudicator)
     if not examples:
-        raise ValueError(f"no training examples found in {annotations_dir}")
+        raise ValueError(f"no training examples found in {annotation_dirs}")
     labels = list(label_ids())
     y = label_matrix(examples, labels)
     fingerprint = data_fingerprint(examples)
@@ -227,10 +258,12 @@ def train(
         },
         "evaluation": evaluation,
         "seed": seed,
+        "candidate": DEFAULT_CANDIDATE,
     }
     version_dir = model.save(out_dir / version, manifest)
     write_model_card(version_dir, {**manifest, "version": version, "features": DEFAULT_CANDIDATE})
-    (out_dir / "current").write_text(version + "\n", encoding="utf-8")
+    keys = json.dumps([e.key for e in examples], indent=0)
+    (version_dir / TRAINING_SET_FILE).write_text(keys + "\n", encoding="utf-8")
     return version_dir, evaluation
 
 

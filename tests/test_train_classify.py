@@ -26,9 +26,11 @@ def small_model_dir(tmp_path_factory):
     return out, version_dir, evaluation
 
 
-def test_training_writes_model_manifest_and_current_pointer(small_model_dir):
+def test_training_writes_a_candidate_with_manifest_card_and_training_keys(small_model_dir):
     out, version_dir, evaluation = small_model_dir
-    assert (out / "current").read_text().strip() == version_dir.name
+    assert not (out / "current").exists(), "a trained model becomes the default only when promoted"
+    keys = json.loads((version_dir / "training_set.json").read_text())
+    assert len(keys) == 250 and all(key.startswith("ann:blm-") for key in keys)
     manifest = json.loads((version_dir / "manifest.json").read_text())
     assert len(manifest["labels"]) == 29 and set(manifest["thresholds"]) == set(manifest["labels"])
     assert manifest["training_data"]["examples"] == 250
@@ -39,8 +41,8 @@ def test_training_writes_model_manifest_and_current_pointer(small_model_dir):
 
 
 def test_trained_model_loads_and_predicts(small_model_dir):
-    out, _, _ = small_model_dir
-    model = load_model(out)
+    _, version_dir, _ = small_model_dir
+    model = load_model(version_dir)
     assert model.predict_proba(["The employer shall pay the wage monthly."]).shape == (1, 29)
 
 
