@@ -14,6 +14,9 @@ import multiprocessing
 import os
 import resource
 import signal
+import sys
+import threading
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -47,7 +50,8 @@ def extract_isolated(
         args=(sender, str(path), options or ExtractOptions(), limits.max_memory_mb),
         daemon=False,
     )
-    worker.start()
+    with _main_script_hidden():
+        worker.start()
     sender.close()
     try:
         if not receiver.poll(limits.timeout):
@@ -68,6 +72,29 @@ def extract_isolated(
     if status == "ok":
         return payload
     raise BlamineError(*payload)
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Start a worker without making it re-run the program's main script.
+
+    A forkserver (or spawn) child imports the parent's ``__main__`` again, so that functions defined there
+    can be unpickled. Ours live in this module; for the ``blamine`` script, re-running it would import the
+    whole CLI, about 2 s per file (measured by bench/bench_ingest.py at ``--jobs 1``). With ``__main__``'s
+    file and spec hidden while the worker starts, multiprocessing sends no main module to re-import.
+    The lock keeps threads (``--backend threading``) from restoring each other's half-hidden state."""
+    main = sys.modules["__main__"]
+    with _MAIN_LOCK:
+        hidden = {name: main.__dict__.pop(name) for name in ("__file__", "__spec__") if name in main.__dict__}
+        main.__spec__ = None
+        try:
+            yield
+        finally:
+            main.__dict__.pop("__spec__", None)
+            main.__dict__.update(hidden)
 
 
 def _death_reason(exitcode: int | None, limits: Limits) -> str:

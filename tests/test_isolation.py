@@ -97,3 +97,27 @@ def _two_scanned_pages(path) -> None:
     out = pdfium.PdfDocument.new()
     out.import_pages(source, [1, 1])
     out.save(str(path))
+
+
+def test_extraction_workers_do_not_rerun_the_main_script(tmp_path):
+    """Regression: forkserver children re-imported ``__main__`` — for the ``blamine`` script, the whole
+    CLI, about 2 s per file at ``--jobs 1``. A main script that counts its own runs must run once."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT, corpus_pdf
+
+    runs = tmp_path / "runs.txt"
+    script = tmp_path / "main_script.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        f"open({str(runs)!r}, 'a').write('run\\n')\n"
+        "if __name__ == '__main__':\n"
+        "    from pipeline.isolation import extract_isolated\n"
+        f"    for _ in range(2):\n"
+        f"        extract_isolated({str(corpus_pdf('nl_tr_werving_1967'))!r})\n",
+        encoding="utf-8",
+    )
+    subprocess.run([sys.executable, str(script)], check=True, timeout=300)
+    assert runs.read_text().count("run") == 1
