@@ -23,6 +23,7 @@ rules work the same on a 1948 French treaty and a 2019 English MOU.
 
 from __future__ import annotations
 
+import functools
 import gettext
 import json
 import re
@@ -90,6 +91,8 @@ _HANGUL_PARTICLES = (
 
 def _strip_accents(text: str) -> str:
     """Drop diacritics but keep case, so 'Fait à' and 'FAIT A' look alike while capitals still count."""
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", stripped)  # recompose Hangul syllables split by NFKD
@@ -146,6 +149,8 @@ def _stop_word_weights() -> dict[str, dict[str, float]]:
 
 def _script_language(sample: str) -> str | None:
     """'ko' or 'ar' when Hangul or Arabic letters dominate: Latin stop words cannot judge those scripts."""
+    if sample.isascii():
+        return None
     letters = [ch for ch in sample if ch.isalpha()]
     if not letters:
         return None
@@ -642,11 +647,17 @@ DATE_LINE_WORDS = 10
 
 def _fold_aligned(text: str) -> str:
     """Accent-free text of exactly the same length, so a match's offsets also point into ``text``."""
-    out = []
-    for ch in text.replace("’", "'"):
-        bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-        out.append(bare if len(bare) == 1 else ch)
-    return "".join(out)
+    text = text.replace("’", "'")
+    if text.isascii():
+        return text
+    return text.translate({ord(ch): _bare(ch) for ch in set(text) if not ch.isascii()})
+
+
+@functools.lru_cache(maxsize=4096)
+def _bare(ch: str) -> str:
+    """``ch`` without its diacritics when that leaves one character ('é' → 'e'), else ``ch`` itself."""
+    bare = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+    return bare if len(bare) == 1 else ch
 
 
 def _first_date(plain: str, start: int, end: int) -> tuple[int, int, str] | None:
