@@ -22,13 +22,15 @@ import fcntl
 import functools
 import hashlib
 import importlib.util
+import itertools
 import json
+import logging
 import multiprocessing
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from joblib import Parallel, delayed, parallel_config
 
@@ -237,21 +239,23 @@ def check_backend(name: str, scheduler: str | None = None) -> None:
     where = f"--backend {name}"
     if name not in BACKENDS:
         raise BlamineError(where, f"unknown backend; expected one of {', '.join(BACKENDS)}", E_BACKEND)
-    if scheduler is not None and name != "dask":
-        raise BlamineError(where, "--scheduler is only for --backend dask", E_BACKEND)
+    if scheduler is not None and name not in CLUSTER_BACKENDS:
+        raise BlamineError(where, "--scheduler is only for --backend dask or ray", E_BACKEND)
     if name in CLUSTER_BACKENDS:
         module, package = CLUSTER_BACKENDS[name]
         if importlib.util.find_spec(module) is None:
             raise BlamineError(where, f"needs the {module} package (pip install '{package}')", E_BACKEND)
-    if name == "ray":
-        raise BlamineError(where, "not supported by this blamine yet; use loky, threading or dask", E_BACKEND)
 
 
 @contextlib.contextmanager
 def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterator[None]:
     """Make ``name`` joblib's backend for the block. For ``dask``, connect a client to ``scheduler``, or,
     without one, to a local cluster of ``jobs`` single-threaded worker processes (the PDF libraries are not
-    thread-safe) started for the block and closed after it."""
+    thread-safe) started for the block and closed after it. For ``ray``, likewise (:func:`_ray_backend`)."""
+    if name == "ray":
+        with _ray_backend(jobs, scheduler):
+            yield
+        return
     if name != "dask":
         with parallel_config(backend=name):
             yield
@@ -283,6 +287,44 @@ def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterat
             )
         stack.enter_context(parallel_config(backend="dask"))
         yield
+
+
+RAY_OBJECT_STORE_MB = 256
+"""Object store of a Ray instance started for the run. Ray sizes it from the machine's memory by default
+(30 %); ingest sends only small jobs and documents through it."""
+
+
+@contextlib.contextmanager
+def _ray_backend(jobs: int, address: str | None) -> Iterator[None]:
+    """joblib on Ray: join the cluster at ``address`` (``ray://host:10001``, or ``auto`` for the one this
+    machine belongs to), or, without one, start a local Ray instance of ``jobs`` CPUs for the block and
+    shut it down after it. A Ray instance already running in this process is used as it is."""
+    import ray
+    from ray.util.joblib import register_ray
+
+    started = not ray.is_initialized()
+    if started:
+        try:
+            if address is None:
+                ray.init(
+                    num_cpus=jobs,
+                    object_store_memory=RAY_OBJECT_STORE_MB * 1024**2,
+                    include_dashboard=False,
+                    log_to_driver=False,
+                    logging_level=logging.ERROR,
+                )
+            else:
+                ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            where = f"--scheduler {address}" if address else "--backend ray"
+            raise BlamineError(where, f"cannot start or reach Ray ({exc})", E_BACKEND) from None
+    register_ray()
+    try:
+        with parallel_config(backend="ray"):
+            yield
+    finally:
+        if started:
+            ray.shutdown()
 
 
 def _is_daemon() -> bool:
@@ -475,13 +517,13 @@ class Batch:
     def run(self, jobs: int = 1, backend: str = "loky", scheduler: str | None = None) -> Iterator[FileResult]:
         """Process the batch on ``jobs`` workers and yield each file's result once it is journaled.
 
-        With ``backend="dask"`` the workers are those of the Dask ``scheduler`` (or of a local cluster
-        started for the run, see :func:`joblib_backend`); they get only the small :class:`Job` objects and
-        the driver still writes the store alone.
+        With ``backend="dask"`` or ``"ray"`` the workers are those of the cluster at ``scheduler`` (or of
+        a local one started for the run, see :func:`joblib_backend`); they get only the small :class:`Job`
+        objects and the driver still writes the store alone.
 
-        Results arrive in completion order; at most ``2 × jobs`` documents are in flight, so the driver's
-        memory does not grow with the batch. A model that cannot be loaded stops the batch (it is not the
-        files' fault) with its ``E_MODEL`` error.
+        Results arrive as they are done (:func:`_outcomes`); only a few documents are in flight at a
+        time, so the driver's memory does not grow with the batch. A model that cannot be loaded stops the
+        batch (it is not the files' fault) with its ``E_MODEL`` error.
         """
         check_backend(backend, scheduler)
         yield from self.skipped
@@ -490,12 +532,10 @@ class Batch:
         if not self.jobs:
             return
         n_jobs = min(jobs, len(self.jobs))
+        model_dir = str(self.model_dir)
+        tasks = (delayed(run_job)(job, model_dir, self.limits) for job in self.jobs)
         with joblib_backend(backend, n_jobs, scheduler):
-            parallel = Parallel(
-                n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="2 * n_jobs", batch_size=1
-            )
-            model_dir = str(self.model_dir)
-            for outcome in parallel(delayed(run_job)(job, model_dir, self.limits) for job in self.jobs):
+            for outcome in _outcomes(tasks, n_jobs, stream=backend not in UNSTREAMED_BACKENDS):
                 yield from self._record(outcome)
 
     def _record(self, outcome: Outcome) -> list[FileResult]:
@@ -559,6 +599,29 @@ class Batch:
                 )
         self.manifest.record(entries)
         return results
+
+
+UNSTREAMED_BACKENDS = ("ray",)
+"""joblib backends that cannot hand back results as they finish (Ray's refuses ``return_as="generator"``)."""
+CHUNK_PER_JOB = 4
+"""Without streaming, tasks go to the workers in chunks of this many per worker."""
+
+
+def _outcomes(tasks: Iterator[Any], n_jobs: int, stream: bool) -> Iterator[Outcome]:
+    """Run joblib ``tasks`` on ``n_jobs`` workers and yield their outcomes with a bounded number in flight.
+
+    Streaming backends yield each outcome as it completes, with at most ``2 × n_jobs`` dispatched. The
+    others get the tasks in chunks of :data:`CHUNK_PER_JOB` × ``n_jobs`` and yield each chunk when all of it
+    is done: still bounded memory, at the price of workers idling while a chunk's slowest file finishes."""
+    if stream:
+        parallel = Parallel(
+            n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="2 * n_jobs", batch_size=1
+        )
+        yield from parallel(tasks)
+        return
+    parallel = Parallel(n_jobs=n_jobs, batch_size=1)
+    while chunk := list(itertools.islice(tasks, CHUNK_PER_JOB * n_jobs)):
+        yield from parallel(chunk)
 
 
 def _probe(path: Path, sha: str, size: int) -> Document:
