@@ -100,10 +100,12 @@ class Corpus:
 
 def _generate_one(args: tuple[generator.Spec, int, Path]) -> tuple[str, int]:
     spec, seed, folder = args
-    path = generator.write_agreement(spec, seed, folder)
-    if spec.kind == "damaged":
-        return spec.stem, 0
-    return spec.stem, generator.page_count(path)
+    generator.write_agreement(spec, seed, folder)
+    return spec.stem, _pages_of(spec, folder)
+
+
+def _pages_of(spec: generator.Spec, folder: Path) -> int:
+    return 0 if spec.kind == "damaged" else generator.page_count(folder / f"{spec.stem}.pdf")
 
 
 def default_corpus_dir(n: int, seed: int, min_pages: int, max_pages: int) -> Path:
@@ -128,9 +130,12 @@ def ensure_corpus(folder: Path, n: int, seed: int, min_pages: int, max_pages: in
             return Corpus(folder, specs, saved["pages"], saved["seconds"], cached=True)
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    todo = [(s, seed, folder) for s in specs]
+    # A file is written whole or not at all, so one already there is finished: an interrupted generation
+    # resumes where it stopped.
+    todo = [(s, seed, folder) for s in specs if not (folder / f"{s.stem}.pdf").is_file()]
+    pages = {s.stem: _pages_of(s, folder) for s in specs if (folder / f"{s.stem}.pdf").is_file()}
     with multiprocessing.get_context("fork").Pool(max(1, jobs)) as pool:
-        pages = dict(pool.imap_unordered(_generate_one, todo, chunksize=4))
+        pages.update(pool.imap_unordered(_generate_one, todo, chunksize=4))
     seconds = time.perf_counter() - started
     shutil.rmtree(folder / "tmp", ignore_errors=True)
     listing.write_text(json.dumps({"key": key, "pages": pages, "seconds": seconds}), encoding="utf-8")

@@ -98,7 +98,13 @@ def ingest(
     models: ModelsOption = None,
     jobs: Annotated[
         int,
-        typer.Option("--jobs", "-j", min=0, help="Documents processed in parallel (0 = one per CPU core)."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=0,
+            help="Documents processed in parallel (0 = one per CPU core, or with --scheduler one per "
+            "thread of the cluster's workers).",
+        ),
     ] = 0,
     backend: Annotated[
         str, typer.Option(help="joblib backend: loky (processes), threading, dask or ray.")
@@ -177,7 +183,7 @@ def ingest(
                 )
                 raise typer.Exit(code=1)
             report = _IngestReport(batch.total, quiet or as_json)
-            for result in batch.run(n_jobs, backend, scheduler):
+            for result in batch.run(jobs, backend, scheduler):
                 report.add(result)
     except BlamineError as exc:
         _fail(exc)
@@ -1020,3 +1026,34 @@ def annotations_import(
                 )
     if report.unanchored:
         raise typer.Exit(code=1)
+
+
+@app.command("evaluate-learning-curve")
+def evaluate_learning_curve(
+    from_: FromOption = None,
+    shared: SharedOption = None,
+    added: Annotated[int, typer.Option(help="Clauses added by suggestion, and at random.")] = 50,
+    jobs: JobsOption = 1,
+    seed: Annotated[int, typer.Option(help="Random seed of the shares and draws.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Also save the figures as JSON here.")] = None,
+) -> None:
+    """Grouped F1 on the shared development set when training on 25 %, 50 % and 100 % of the
+    annotations, and on 50 % plus ADDED suggested clauses versus plus ADDED random ones."""
+    from .learning_curve import learning_curve
+    from .train import SHARED_DIR, load_examples
+
+    examples = load_examples(from_ or [Path("annotations")], shared or SHARED_DIR)
+    held_out = [e for e in examples if e.source == "shared-dev"]
+    annotations = [e for e in examples if e.source != "shared-dev"]
+    if not held_out or not annotations:
+        typer.echo("ERROR evaluate-learning-curve: needs annotations and the shared dev gold", err=True)
+        raise typer.Exit(code=1)
+    rows = learning_curve(annotations, held_out, added=added, seed=seed, n_jobs=jobs)
+    typer.echo(f"{'training data':34} {'clauses':>7} {'micro':>6} {'macro':>6} {'agr-micro':>9}")
+    for name, figures in rows.items():
+        typer.echo(
+            f"{name:34} {figures['training_clauses']:7d} {figures['micro_f1']:6.3f} "
+            f"{figures['macro_f1']:6.3f} {figures['agreement_micro_f1']:9.3f}"
+        )
+    if out is not None:
+        store_module.atomic_write_text(out, json.dumps(rows, indent=1) + "\n")

@@ -26,6 +26,7 @@ import itertools
 import json
 import logging
 import multiprocessing
+import os
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -248,17 +249,20 @@ def check_backend(name: str, scheduler: str | None = None) -> None:
 
 
 @contextlib.contextmanager
-def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterator[None]:
-    """Make ``name`` joblib's backend for the block. For ``dask``, connect a client to ``scheduler``, or,
-    without one, to a local cluster of ``jobs`` single-threaded worker processes (the PDF libraries are not
-    thread-safe) started for the block and closed after it. For ``ray``, likewise (:func:`_ray_backend`)."""
+def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterator[int]:
+    """Make ``name`` joblib's backend for the block and yield how many workers to use: ``jobs``, or when
+    it is 0 the cluster's size (at ``scheduler``) or this machine's cores. For ``dask``, connect a client to
+    ``scheduler``, or, without one, to a local cluster of that many single-threaded worker processes (the
+    PDF libraries are not thread-safe) started for the block and closed after it. For ``ray``, likewise
+    (:func:`_ray_backend`)."""
+    local = jobs or os.cpu_count() or 1
     if name == "ray":
-        with _ray_backend(jobs, scheduler):
-            yield
+        with _ray_backend(local, scheduler) as workers:
+            yield jobs or workers
         return
     if name != "dask":
         with parallel_config(backend=name):
-            yield
+            yield local
         return
     import dask
     from dask.distributed import Client, LocalCluster
@@ -269,7 +273,7 @@ def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterat
             # process that extracts each PDF under its limits (pipeline.isolation).
             stack.enter_context(dask.config.set({"distributed.worker.daemon": False}))
             cluster = stack.enter_context(
-                LocalCluster(n_workers=jobs, processes=True, threads_per_worker=1, dashboard_address=None)
+                LocalCluster(n_workers=local, processes=True, threads_per_worker=1, dashboard_address=None)
             )
             address = cluster.scheduler_address
         else:
@@ -286,7 +290,7 @@ def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterat
                 E_BACKEND,
             )
         stack.enter_context(parallel_config(backend="dask"))
-        yield
+        yield jobs or sum(client.nthreads().values())
 
 
 RAY_OBJECT_STORE_MB = 256
@@ -295,7 +299,7 @@ RAY_OBJECT_STORE_MB = 256
 
 
 @contextlib.contextmanager
-def _ray_backend(jobs: int, address: str | None) -> Iterator[None]:
+def _ray_backend(jobs: int, address: str | None) -> Iterator[int]:
     """joblib on Ray: join the cluster at ``address`` (``ray://host:10001``, or ``auto`` for the one this
     machine belongs to), or, without one, start a local Ray instance of ``jobs`` CPUs for the block and
     shut it down after it. A Ray instance already running in this process is used as it is."""
@@ -321,7 +325,7 @@ def _ray_backend(jobs: int, address: str | None) -> Iterator[None]:
     register_ray()
     try:
         with parallel_config(backend="ray"):
-            yield
+            yield int(ray.cluster_resources().get("CPU", jobs))
     finally:
         if started:
             ray.shutdown()
@@ -515,7 +519,8 @@ class Batch:
         )
 
     def run(self, jobs: int = 1, backend: str = "loky", scheduler: str | None = None) -> Iterator[FileResult]:
-        """Process the batch on ``jobs`` workers and yield each file's result once it is journaled.
+        """Process the batch on ``jobs`` workers (0: as many as the cluster or machine has) and yield each
+        file's result once it is journaled.
 
         With ``backend="dask"`` or ``"ray"`` the workers are those of the cluster at ``scheduler`` (or of
         a local one started for the run, see :func:`joblib_backend`); they get only the small :class:`Job`
@@ -531,10 +536,10 @@ class Batch:
             yield from self._record(outcome)
         if not self.jobs:
             return
-        n_jobs = min(jobs, len(self.jobs))
         model_dir = str(self.model_dir)
         tasks = (delayed(run_job)(job, model_dir, self.limits) for job in self.jobs)
-        with joblib_backend(backend, n_jobs, scheduler):
+        with joblib_backend(backend, min(jobs, len(self.jobs)) if jobs else 0, scheduler) as workers:
+            n_jobs = min(workers, len(self.jobs))
             for outcome in _outcomes(tasks, n_jobs, stream=backend not in UNSTREAMED_BACKENDS):
                 yield from self._record(outcome)
 

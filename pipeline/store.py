@@ -18,7 +18,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, BinaryIO
 
-import jsonschema
+import fastjsonschema
 
 from .errors import E_STORE, BlamineError
 from .model import Document, SchemaVersionError
@@ -33,9 +33,20 @@ def document_schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+@functools.cache
+def _compiled_schema() -> Callable[[dict[str, Any]], object]:
+    """The schema compiled to Python by fastjsonschema, once per process. Checking every document on save
+    with jsonschema's interpreter cost ~20 ms per page, half of ingest's time per page; the compiled check
+    is ~25x faster. (The schema uses no 2020-12-only keyword; tests also check stored documents with
+    jsonschema's reference validator.)"""
+    schema = {key: value for key, value in document_schema().items() if key != "$schema"}
+    return fastjsonschema.compile(schema)
+
+
 def validate(data: dict[str, Any]) -> None:
-    """Raise ``jsonschema.ValidationError`` if ``data`` is not a valid stored document."""
-    jsonschema.validate(data, document_schema())
+    """Raise ``fastjsonschema.JsonSchemaValueException`` (a ``ValueError``, naming the bad field) if
+    ``data`` is not a valid stored document."""
+    _compiled_schema()(data)
 
 
 def documents_dir(store: Path) -> Path:
@@ -91,7 +102,7 @@ def save(doc: Document, store: Path) -> Path:
     data = doc.to_dict()
     validate(data)
     path = document_path(store, doc.doc_id)
-    atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    atomic_write_text(path, json.dumps(data, ensure_ascii=False) + "\n")  # no indent: C encoder, ~10x faster
     return path
 
 

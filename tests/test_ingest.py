@@ -124,7 +124,8 @@ def test_dask_cluster_of_worker_processes_builds_the_same_store_as_one_worker(ba
         dask.config.set({"distributed.worker.daemon": False}),  # as the README tells cluster workers
         LocalCluster(n_workers=2, processes=True, threads_per_worker=1, dashboard_address=None) as cluster,
     ):
-        args = ("--backend", "dask", "--scheduler", cluster.scheduler_address, "--jobs", "2")
+        # --jobs 0: as many as the cluster has worker threads
+        args = ("--backend", "dask", "--scheduler", cluster.scheduler_address, "--jobs", "0")
         code, summary = run_ingest(batch, "--store", tmp_path / "store", *args)
     assert code == 1 and (summary["stored"], summary["failed"]) == (7, 1), summary
     assert snapshot(tmp_path / "store") == reference
@@ -270,7 +271,7 @@ def test_reclassify_relabels_the_store_without_its_pdfs_as_a_full_ingest_would(t
         for clause in data["clauses"]:
             clause["labels"], clause["strength"], clause["strength_cue"] = [], None, None
         data["scorecard"] = []
-        path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
     shutil.rmtree(folder)
 
     args = ["ingest", "--store", str(store), "--reclassify", "--models", str(retrained), "--json"]

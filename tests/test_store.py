@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+import fastjsonschema
 import jsonschema
 import pytest
 
@@ -15,6 +16,15 @@ def test_save_writes_valid_json_named_by_doc_id(tmp_path):
     assert path == tmp_path / "documents" / "0123456789abcdef.json"
     store.validate(json.loads(path.read_text(encoding="utf-8")))
     assert not list(path.parent.glob(".*.tmp")), "temporary file left behind"
+
+
+def test_stored_document_passes_the_reference_validator_of_the_schema_draft(tmp_path):
+    """``store.validate`` uses a compiled check for speed; the reference implementation agrees."""
+    schema = store.document_schema()
+    validator = jsonschema.validators.validator_for(schema)
+    validator.check_schema(schema)
+    path = store.save(make_document(), tmp_path)
+    validator(schema).validate(json.loads(path.read_text(encoding="utf-8")))
 
 
 def test_load_by_id_and_by_unique_prefix(tmp_path):
@@ -31,7 +41,7 @@ def test_unknown_id_is_a_clear_error(tmp_path):
 def test_invalid_document_is_not_written(tmp_path):
     doc = make_document()
     doc.clauses[0].kind = "chapter"  # type: ignore[assignment]
-    with pytest.raises(jsonschema.ValidationError):
+    with pytest.raises(fastjsonschema.JsonSchemaValueException, match="kind"):
         store.save(doc, tmp_path)
     assert not (tmp_path / "documents" / f"{doc.doc_id}.json").exists()
 
