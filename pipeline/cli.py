@@ -775,28 +775,43 @@ def compare(
 ) -> None:
     """Cross-validate the candidate and the current model on the same agreement folds: micro-F1 and
     per-label F1 differences with 95 % bootstrap intervals (over agreements), and a verdict."""
-    from .compare import comparison_with
-    from .registry import current_version, version_dir
-    from .train import SHARED_DIR
+    from .registry import current_version
 
     try:
         base = against or current_version(models)
         if base is None:
             raise BlamineError(models, "no current model to compare with; give --against", E_MODEL)
-        result = comparison_with(
-            version_dir(models, candidate),
-            version_dir(models, base),
-            from_ or [Path("annotations")],
-            shared=shared or SHARED_DIR,
-            folds=folds,
-            n_jobs=jobs,
-        )
+        result = _comparison(models, candidate, base, from_, shared, folds, jobs)
     except BlamineError as exc:
         _fail(exc)
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=1))
         return
     _print_comparison(result)
+
+
+def _comparison(
+    models: Path,
+    candidate: str,
+    against: str,
+    from_: list[Path] | None,
+    shared: Path | None,
+    folds: int,
+    jobs: int,
+) -> Comparison:
+    """``compare`` and ``promote``'s comparison of two versions of MODELS (saved, or reused when saved)."""
+    from .compare import comparison_with
+    from .registry import version_dir
+    from .train import SHARED_DIR
+
+    return comparison_with(
+        version_dir(models, candidate),
+        version_dir(models, against),
+        from_ or [Path("annotations")],
+        shared=shared or SHARED_DIR,
+        folds=folds,
+        n_jobs=jobs,
+    )
 
 
 def _print_comparison(result: Comparison) -> None:
@@ -834,23 +849,14 @@ def promote(
     """Make CANDIDATE the default model, unless `blamine compare` finds it worse than the current one
     beyond noise on micro-F1 or on a label with enough support. Logged in MODELS/promotions.jsonl; then
     `blamine ingest --store DIR --reclassify` brings a store up to it."""
-    from .compare import comparison_with
     from .registry import current_version, version_dir
     from .registry import promote as promote_version
-    from .train import SHARED_DIR
 
     try:
         current = current_version(models)
         comparison = None
         if current is not None and current != version_dir(models, candidate).name:
-            comparison = comparison_with(
-                version_dir(models, candidate),
-                version_dir(models, current),
-                from_ or [Path("annotations")],
-                shared=shared or SHARED_DIR,
-                folds=folds,
-                n_jobs=jobs,
-            )
+            comparison = _comparison(models, candidate, current, from_, shared, folds, jobs)
             _print_comparison(comparison)
         entry = promote_version(models, candidate, comparison, force=force, reason=reason)
     except BlamineError as exc:
