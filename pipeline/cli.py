@@ -32,6 +32,7 @@ from .taxonomy import label_ids
 from .user_metadata import load_metadata_table
 
 if TYPE_CHECKING:
+    from .annotations import Annotation
     from .compare import Comparison
 
 app = typer.Typer(
@@ -1013,25 +1014,84 @@ def annotations_import(
                 f"NOT ANCHORED {item.annotation.doc_id}/{item.annotation.clause_id}: {item.reason}", err=True
             )
         typer.echo(f"{len(lost)} judgements fit no stored clause; kept in {rejected}", err=True)
-    everything = ann.read_annotations(path, "own")
-    stats = ann.agreement(everything)
-    if stats["clauses"]:
-        kappa = stats["mean_kappa"]
-        typer.echo(
-            f"annotators {', '.join(stats['annotators'])}: {stats['clauses']} clauses judged by several; "
-            f"mean Cohen's kappa {kappa:.2f}"
-            if kappa is not None
-            else "kappa undefined"
-        )
-        conflicts = ann.conflicts(everything)
-        if conflicts:
-            typer.echo(f"{len(conflicts)} conflicts (majority decides for training; ties count as absent):")
-            for c in conflicts[:20]:
-                typer.echo(
-                    f"  {c.doc_id}/{c.clause_id} {c.label}: yes {', '.join(c.yes)}; no {', '.join(c.no)}"
-                )
+    _print_agreement(ann.read_annotations(path, "own"), limit=20, per_label=False)
     if report.unanchored:
         raise typer.Exit(code=1)
+
+
+def _print_agreement(annotations: list[Annotation], limit: int, per_label: bool = True) -> None:
+    """Agreement between annotators (per-label Cohen's kappa) and the conflicts, as ``import`` and
+    ``annotations agreement`` print them."""
+    from . import annotations as ann
+
+    stats = ann.agreement(annotations)
+    if not stats["clauses"]:
+        if per_label:
+            typer.echo(f"annotators {', '.join(stats['annotators']) or '(none)'}: no clause judged by two")
+        return
+    kappa = stats["mean_kappa"]
+    typer.echo(
+        f"annotators {', '.join(stats['annotators'])}: {stats['clauses']} clauses judged by several; "
+        + (f"mean Cohen's kappa {kappa:.2f}" if kappa is not None else "kappa undefined")
+    )
+    if per_label:
+        unanimous = [label for label, entry in stats["labels"].items() if entry["kappa"] is None]
+        typer.echo(f"{'label':<40} {'kappa':>6} {'agree':>6} {'judged':>6}")
+        for label, entry in stats["labels"].items():
+            if entry["kappa"] is not None:
+                kappa = entry["kappa"]
+                typer.echo(f"{label:<40} {kappa:>6.2f} {entry['observed']:>6.0%} {entry['items']:>6}")
+        if unanimous:
+            typer.echo(f"{len(unanimous)} other labels judged alike by everyone (kappa undefined)")
+    conflicts = ann.conflicts(annotations)
+    if conflicts:
+        typer.echo(f"{len(conflicts)} conflicts (majority decides for training; ties count as absent):")
+        for c in conflicts[:limit]:
+            typer.echo(f"  {c.doc_id}/{c.clause_id} {c.label}: yes {', '.join(c.yes)}; no {', '.join(c.no)}")
+        if len(conflicts) > limit:
+            typer.echo(f"  … {len(conflicts) - limit} more (--conflicts N shows more)")
+
+
+@annotations_app.command("agreement")
+def annotations_agreement(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Annotation exports to check (any format); default: the imported judgements."),
+    ] = None,
+    into: Annotated[Path, typer.Option(help="Annotations folder whose imported judgements to read.")] = Path(
+        "annotations"
+    ),
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto, labelstudio, prodigy, doccano or own.")
+    ] = "auto",
+    shown: Annotated[int, typer.Option("--conflicts", help="How many conflicts to list.")] = 50,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Kappa per label and the conflicts as JSON.")
+    ] = False,
+) -> None:
+    """How far annotators agree: Cohen's kappa per label (mean over pairs of annotators), the share of
+    agreeing judgements, and every clause and label they disagree on. Training uses the adjudicator's
+    judgement where there is one (`blamine train --adjudicator`), else the majority; a tie counts as
+    absent."""
+    from . import annotations as ann
+
+    sources = files or [ann.judgements_path(into)]
+    if not files and not sources[0].exists():
+        missing = f"ERROR {sources[0]}: no imported judgements yet; run `blamine annotations import FILE`"
+        typer.echo(missing, err=True)
+        raise typer.Exit(code=1)
+    try:
+        judged = [a for source in sources for a in ann.read_annotations(source, fmt if files else "own")]
+        if as_json:
+            result = ann.agreement(judged) | {"conflicts": [asdict(c) for c in ann.conflicts(judged)]}
+            typer.echo(json.dumps(result, ensure_ascii=False, indent=2))
+            return
+        _print_agreement(judged, limit=shown)
+    except BlamineError as exc:
+        _fail(exc)
+    except ValueError as exc:
+        typer.echo(f"ERROR {', '.join(map(str, sources))}: {exc} [E_ANNOTATIONS]", err=True)
+        raise typer.Exit(code=1) from None
 
 
 @app.command("evaluate-learning-curve")

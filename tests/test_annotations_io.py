@@ -641,3 +641,53 @@ def test_adjudicate_majority_with_ties_absent_or_the_adjudicator():
 def test_one_annotator_twice_on_a_clause_is_refused():
     with pytest.raises(ValueError, match="3 judged clause 5e1f0c2a9b7d3e48/art-5 twice"):
         ann.agreement([judgement("art-5", [], "3"), judgement("art-5", ["wage_protection"], "3")])
+
+
+# --- blamine annotations agreement -----------------------------------------------------------------------
+
+
+def test_agreement_command_prints_kappa_per_label_and_every_conflict(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["annotations", "agreement", str(FIXTURES / "labelstudio_export.json")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert "mean Cohen's kappa 0.33" in lines[0]
+    assert any(line.split()[:2] == ["wage_protection", "1.00"] for line in lines)
+    assert any(line.split()[:3] == ["working_time_rest_leave", "0.00", "50%"] for line in lines)
+    assert "2 conflicts" in result.output
+    assert "art-9 duration_amendment_termination: yes 7; no 3" in result.output
+
+
+def test_agreement_command_json_matches_the_library(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    path = FIXTURES / "prodigy_db_out.jsonl"
+    result = CliRunner().invoke(app, ["annotations", "agreement", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    judged = ann.read_annotations(path)
+    assert data["labels"] == ann.agreement(judged)["labels"]
+    assert [c["clause_id"] for c in data["conflicts"]] == [c.clause_id for c in ann.conflicts(judged)]
+
+
+def test_agreement_command_reads_the_imported_judgements_and_says_when_there_are_none(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    runner = CliRunner()
+    missing = runner.invoke(app, ["annotations", "agreement", "--into", str(tmp_path)])
+    assert missing.exit_code == 1
+    assert "no imported judgements yet" in missing.output and "annotations import" in missing.output
+    target = ann.judgements_path(tmp_path)
+    target.parent.mkdir(parents=True)
+    judged = ann.read_annotations(FIXTURES / "labelstudio_export.json")
+    ann.write_tasks(target, ann.annotated_clauses(judged), "own", annotations=judged)
+    found = runner.invoke(app, ["annotations", "agreement", "--into", str(tmp_path)])
+    assert found.exit_code == 0, found.output
+    assert "2 conflicts" in found.output
