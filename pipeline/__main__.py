@@ -1,5 +1,5 @@
 """``python -m pipeline`` runs the blamine command line."""
 
-from .cli import app
+from .cli import main
 
-app(prog_name="blamine")
+main()

@@ -7,6 +7,7 @@ import json
 import os
 import sys
 import time
+import traceback
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -16,7 +17,7 @@ import typer
 from . import store as store_module
 from .annotations import ClauseKey, ClauseRef
 from .classify import DEFAULT_MODELS_DIR
-from .errors import E_MODEL, BlamineError
+from .errors import E_INTERNAL, E_MODEL, BlamineError
 from .extract import ExtractOptions
 from .extract import extract as extract_pdf
 from .index import index_path
@@ -68,9 +69,54 @@ def _extract_options(password: str | None, ocr_lang: list[str] | None, ocr_jobs:
     )
 
 
+VERBOSE_VARIABLE = "BLAMINE_VERBOSE"
+"""``BLAMINE_VERBOSE=1`` in the environment is ``--verbose`` for every command (handy in cron and CI)."""
+_shown = {"verbose": False}
+"""What the global options asked for, set afresh by :func:`options` on every invocation."""
+
+
+@app.callback()
+def options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            help="After an error line, show its detail (the traceback). Give it before the command.",
+        ),
+    ] = False,
+) -> None:
+    """blamine: bilateral labour migration agreements → clauses, provision labels and scorecards."""
+    _shown["verbose"] = verbose or os.environ.get(VERBOSE_VARIABLE, "") not in ("", "0")
+
+
+def _detail(detail: str | None) -> None:
+    """The developer's view of an error, under its one line, when asked for with ``--verbose``."""
+    if detail and _shown["verbose"]:
+        typer.echo(detail.rstrip(), err=True)
+
+
 def _fail(exc: BlamineError) -> None:
     typer.echo(exc.one_line(), err=True)
+    _detail(exc.detail or "".join(traceback.format_exception(exc)))
     raise typer.Exit(code=1)
+
+
+def main() -> None:
+    """The ``blamine`` program: the Typer app, where an unexpected exception (a bug) becomes one line
+    with what to do, and its traceback only with ``--verbose``; exit code 2."""
+    try:
+        app(prog_name="blamine")
+    except Exception as exc:
+        command = next((arg for arg in sys.argv[1:] if not arg.startswith("-")), "blamine")
+        error = BlamineError(
+            command,
+            f"internal error {type(exc).__name__}: {exc}",
+            E_INTERNAL,
+            "".join(traceback.format_exception(exc)),
+        )
+        typer.echo(error.one_line(), err=True)
+        _detail(error.detail)
+        sys.exit(2)
 
 
 def _label_summary(doc: Document) -> str:
@@ -217,6 +263,7 @@ class _IngestReport:
             self.failures.append(result)
             self._clear()
             typer.echo(result.error, err=True)
+            _detail(result.detail)
         if self.quiet:
             return
         if result.document is not None:

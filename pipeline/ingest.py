@@ -28,6 +28,7 @@ import logging
 import multiprocessing
 import os
 import time
+import traceback
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -82,6 +83,8 @@ class FileResult:
     seconds: float = 0.0
     pages: int = 0
     document: Document | None = field(default=None, repr=False)
+    detail: str | None = field(default=None, repr=False)
+    """The traceback of an unexpected failure, shown by ``blamine --verbose ingest``."""
 
     @property
     def ok(self) -> bool:
@@ -340,7 +343,8 @@ def as_blamine_error(path: str | Path, exc: Exception) -> BlamineError:
     """``exc`` as the one-line error reported for ``path``; anything unexpected is ``E_INTERNAL``."""
     if isinstance(exc, BlamineError):
         return exc
-    return BlamineError(path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)
+    detail = "".join(traceback.format_exception(exc))
+    return BlamineError(path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL, detail)
 
 
 @dataclass
@@ -365,12 +369,11 @@ class Job:
 
 @dataclass
 class Outcome:
-    """What came back for a job. The error travels as (path, reason, code): a BlamineError does not
-    survive pickling, as its arguments are not its message."""
+    """What came back for a job. The error travels as :meth:`BlamineError.as_tuple`."""
 
     job: Job
     document: Document | None = None
-    error: tuple[str, str, str] | None = None
+    error: tuple[str, str, str, str | None] | None = None
     seconds: float = 0.0
     stored_as: Entry | None = None
     """Set, instead of processing, when the store already holds these bytes from another file."""
@@ -395,9 +398,7 @@ def run_job(job: Job, model_dir: str, limits: Limits | None) -> Outcome:
         return Outcome(job, document=doc, seconds=time.perf_counter() - started)
     except Exception as exc:
         error = as_blamine_error(job.path, exc)
-        return Outcome(
-            job, error=(error.path, error.reason, error.code), seconds=time.perf_counter() - started
-        )
+        return Outcome(job, error=error.as_tuple(), seconds=time.perf_counter() - started)
 
 
 @dataclass
@@ -447,9 +448,7 @@ class Batch:
                     if isinstance(exc, BlamineError)
                     else BlamineError(path, f"cannot read ({exc})", E_NOT_FOUND)
                 )
-                self.settled.append(
-                    Outcome(Job(key, None, None, "", options), error=(error.path, error.reason, error.code))
-                )
+                self.settled.append(Outcome(Job(key, None, None, "", options), error=error.as_tuple()))
                 continue
             row = metadata.row_for(_probe(path, sha, size)) if metadata is not None else None
             settings = settings_key(file_opts, row)
@@ -589,7 +588,14 @@ class Batch:
                     )
                 )
                 results.append(
-                    FileResult(path, "failed", error=own.one_line(), code=own.code, seconds=outcome.seconds)
+                    FileResult(
+                        path,
+                        "failed",
+                        error=own.one_line(),
+                        code=own.code,
+                        seconds=outcome.seconds,
+                        detail=error.detail,
+                    )
                 )
             elif path != owner:
                 entries.append(replace(base, state="skipped", duplicate_of=owner))

@@ -16,6 +16,7 @@ import resource
 import signal
 import sys
 import threading
+import traceback
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
@@ -113,14 +114,15 @@ def _work(sender: Connection, path: str, options: ExtractOptions, max_memory_mb:
     try:
         sender.send(("ok", extract(path, **asdict(options))))
     except BlamineError as exc:
-        sender.send(("error", (exc.path, exc.reason, exc.code)))
+        sender.send(("error", exc.as_tuple()))
     except Exception as exc:  # every failure must come back as one line
         # Running out of memory surfaces as MemoryError, ENOMEM or odd errors from native code; the
         # peak address-space use tells whether the limit was the cause.
         if isinstance(exc, MemoryError) or (limit is not None and _peak_virtual_memory() >= 0.9 * limit):
             sender.send(("error", (path, f"over the memory limit of {max_memory_mb} MB", E_MEMORY)))
         else:
-            sender.send(("error", (path, f"internal error {type(exc).__name__}: {exc}", E_INTERNAL)))
+            reason = f"internal error {type(exc).__name__}: {exc}"
+            sender.send(("error", (path, reason, E_INTERNAL, traceback.format_exc())))
     finally:
         sender.close()
         # Parallel OCR keeps a pool of worker processes for reuse; this process is about to end, so end

@@ -6,10 +6,12 @@ import json
 import subprocess
 import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline import store as store_module
-from pipeline.cli import app
+from pipeline.cli import app, main
+from pipeline.errors import HINTS
 from tests.conftest import CORPUS_PDFS, ROOT, corpus_index, corpus_pdf
 
 runner = CliRunner()
@@ -47,7 +49,7 @@ def test_bad_file_fails_with_one_line_and_nonzero_exit_but_others_are_stored(sto
     result = runner.invoke(app, ["ingest", str(bad), str(good), "--store", str(store)])
     assert result.exit_code == 1
     errors = [line for line in result.output.splitlines() if line.startswith("ERROR")]
-    assert errors == [f"ERROR {bad}: not a PDF (no %PDF header) [E_NOT_PDF]"]
+    assert errors == [f"ERROR {bad}: not a PDF (no %PDF header); {HINTS['E_NOT_PDF']} [E_NOT_PDF]"]
     assert "Traceback" not in result.output
     assert len(list((store / "documents").glob("*.json"))) == 1
 
@@ -111,5 +113,28 @@ def test_module_entry_point_runs_as_a_subprocess(tmp_path):
     )
     assert missing.returncode == 1
     assert missing.stderr.strip().splitlines() == [
-        f"ERROR {tmp_path / 'nothing.pdf'}: no such file or folder [E_NOT_FOUND]"
+        f"ERROR {tmp_path / 'nothing.pdf'}: no such file or folder; check the path [E_NOT_FOUND]"
     ]
+
+
+def test_a_bug_is_one_line_with_what_to_do_and_the_traceback_only_with_verbose(monkeypatch, capsys, store):
+    def broken(*args: object) -> None:
+        raise RuntimeError("the clause tree is upside down")
+
+    monkeypatch.setattr("pipeline.cli.store_module.load", broken)
+    monkeypatch.delenv("BLAMINE_VERBOSE", raising=False)
+    for argv, shows_traceback in (
+        (["blamine", "show", "abc", "--store", str(store)], False),
+        (["blamine", "--verbose", "show", "abc", "--store", str(store)], True),
+    ):
+        monkeypatch.setattr("sys.argv", argv)
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        assert stopped.value.code == 2
+        lines = capsys.readouterr().err.strip().splitlines()
+        assert lines[0] == (
+            "ERROR show: internal error RuntimeError: the clause tree is upside down; "
+            f"{HINTS['E_INTERNAL']} [E_INTERNAL]"
+        )
+        assert ("Traceback (most recent call last):" in lines) is shows_traceback
+        assert (len(lines) == 1) is not shows_traceback

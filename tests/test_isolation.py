@@ -7,7 +7,7 @@ import json
 import pytest
 from reportlab.pdfgen import canvas
 
-from pipeline.errors import BlamineError
+from pipeline.errors import HINTS, BlamineError
 from pipeline.extract import ExtractOptions, extract
 from pipeline.ingest import file_options
 from pipeline.isolation import Limits, extract_isolated
@@ -24,7 +24,9 @@ def test_time_limit_ends_in_a_timeout_error():
     with pytest.raises(BlamineError) as stopped:
         extract_isolated(path, limits=Limits(timeout=0.05, max_memory_mb=None))
     assert stopped.value.code == "E_TIMEOUT"
-    assert stopped.value.one_line().endswith("took longer than the limit of 0.05 s [E_TIMEOUT]")
+    assert stopped.value.one_line().endswith(
+        f"took longer than the limit of 0.05 s; {HINTS['E_TIMEOUT']} [E_TIMEOUT]"
+    )
 
 
 def test_memory_limit_ends_in_a_memory_or_crash_error_not_a_traceback():
