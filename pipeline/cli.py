@@ -686,8 +686,14 @@ def evaluate(
     """Compare classifier candidates by grouped cross-validation (never the same agreement in train and
     test): clause and agreement-level F1, per-label figures, calibration; saved as JSON and PNG charts."""
     from .classify import resolve_model_dir
-    from .crossval import write_charts
-    from .train import CANDIDATES, SHARED_DIR, evaluate_candidates, load_examples
+    from .train import (
+        CANDIDATES,
+        SHARED_DIR,
+        best_figures,
+        evaluate_candidates,
+        load_examples,
+        save_evaluation,
+    )
 
     names = candidate or list(CANDIDATES)
     unknown = [name for name in names if name not in CANDIDATES]
@@ -699,8 +705,6 @@ def evaluate(
         typer.echo(f"ERROR {annotations}: no annotated clauses found", err=True)
         raise typer.Exit(code=1)
     results = evaluate_candidates(examples, names, folds=folds, seed=seed, n_jobs=jobs)
-    target = out or resolve_model_dir(None)
-    target.mkdir(parents=True, exist_ok=True)
     scopes = [scope for scope in ("shared_dev", "all") if any(r[scope] for r in results.values())]
     typer.echo(f"{'candidate':16} {'scope':10} {'micro':>6} {'macro':>6} {'agr-micro':>9} {'ECE':>6}  folds")
     for name, result in results.items():
@@ -711,9 +715,8 @@ def evaluate(
                 f"{figures['agreement_level']['micro_f1']:9.3f} {figures['calibration']['all']['ece']:6.3f}  "
                 f"{result['folds']}"
             )
-    best = max(results, key=lambda n: results[n][scopes[0]]["micro_f1"])
-    figures = results[best][scopes[0]]
-    typer.echo(f"\nper label ({best}, {scopes[0]}): precision recall F1 support [P@80R for rare labels]")
+    best, scope, figures = best_figures(results)
+    typer.echo(f"\nper label ({best}, {scope}): precision recall F1 support [P@80R for rare labels]")
     for label, stats in figures["per_label"].items():
         if stats["support"]:
             rare = stats.get("precision_at_80_recall")
@@ -723,9 +726,8 @@ def evaluate(
             )
     calibration = "  ".join(f"{family} {data['ece']:.3f}" for family, data in figures["calibration"].items())
     typer.echo(f"expected calibration error by label family: {calibration}")
-    (target / "evaluation.json").write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    charts = write_charts(figures, target, f"{best}, {scopes[0]}")
-    typer.echo(f"saved {target / 'evaluation.json'} and {', '.join(p.name for p in charts)}")
+    saved = save_evaluation(out or resolve_model_dir(None), results)
+    typer.echo(f"saved {saved[0]} and {', '.join(p.name for p in saved[1:])}")
 
 
 # --- the learning loop: annotations in and out, train, compare, promote ------------------------------------

@@ -25,13 +25,13 @@ from .classify import ClauseClassifier
 from .crossval import (
     Candidate,
     agreement_folds,
-    clause_metrics,
-    cross_fitted_predictions,
     out_of_fold_proba,
     report,
     tune_thresholds,
+    write_charts,
 )
 from .evaluate import EDITORIAL_LINE
+from .store import atomic_write_text
 from .taxonomy import label_ids
 from .taxonomy import labels as taxonomy_labels
 from .textcat import SpacyTextcatClassifier
@@ -192,6 +192,28 @@ def evaluate_candidates(
     return results
 
 
+EVALUATION_FILE = "evaluation.json"
+"""Beside a model: the grouped cross-validation figures of :func:`evaluate_candidates`, as JSON."""
+
+
+def best_figures(results: dict[str, dict[str, Any]]) -> tuple[str, str, dict[str, Any]]:
+    """The candidate with the best micro-F1, the scope it was judged on (the shared dev set when it was
+    scored, else all clauses) and its figures."""
+    scope = "shared_dev" if any(r["shared_dev"] for r in results.values()) else "all"
+    best = max(results, key=lambda name: results[name][scope]["micro_f1"])
+    return best, scope, results[best][scope]
+
+
+def save_evaluation(out_dir: Path, results: dict[str, dict[str, Any]]) -> list[Path]:
+    """Write ``evaluation.json`` and the best candidate's charts (reliability diagram, per-label F1) into
+    ``out_dir``; the same files whether ``blamine evaluate`` or ``blamine train`` made them."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / EVALUATION_FILE
+    atomic_write_text(path, json.dumps(results, indent=2) + "\n")
+    best, scope, figures = best_figures(results)
+    return [path, *write_charts(figures, out_dir, f"{best}, {scope}")]
+
+
 def data_fingerprint(examples: list[Example]) -> str:
     digest = hashlib.sha256()
     for example in examples:
@@ -230,11 +252,13 @@ def train(
         splits = agreement_folds([e.group for e in examples], folds)
         proba, fold_of = out_of_fold_proba(CANDIDATES[DEFAULT_CANDIDATE], texts, y, labels, splits, seed=seed)
         thresholds = tune_thresholds(proba, y, labels)
-        decisions = cross_fitted_predictions(proba, y, fold_of, labels)
-        evaluation["grouped_cv_all"] = clause_metrics(y, decisions, labels)
+        groups = [e.group for e in examples]
+        families = {label.id: label.group for label in taxonomy_labels()}
+        evaluation["grouped_cv_all"] = report(proba, y, fold_of, groups, labels, families)
         dev = np.array([e.source == "shared-dev" for e in examples])
         if dev.any():
-            evaluation["grouped_cv_shared_dev_only"] = clause_metrics(y[dev], decisions[dev], labels)
+            dev_only = report(proba, y, fold_of, groups, labels, families, dev)
+            evaluation["grouped_cv_shared_dev_only"] = dev_only
         evaluation["protocol"] = (
             f"GroupKFold({folds}) by agreement; thresholds per fold tuned on the other folds' out-of-fold "
             "probabilities; shipped thresholds tuned on all out-of-fold probabilities"
@@ -262,6 +286,14 @@ def train(
     }
     version_dir = model.save(out_dir / version, manifest)
     write_model_card(version_dir, {**manifest, "version": version, "features": DEFAULT_CANDIDATE})
+    if evaluate:
+        result = {
+            "description": CANDIDATES[DEFAULT_CANDIDATE].description,
+            "folds": len(splits),
+            "all": evaluation["grouped_cv_all"],
+            "shared_dev": evaluation.get("grouped_cv_shared_dev_only"),
+        }
+        save_evaluation(version_dir, {DEFAULT_CANDIDATE: result})
     keys = json.dumps([e.key for e in examples], indent=0)
     (version_dir / TRAINING_SET_FILE).write_text(keys + "\n", encoding="utf-8")
     return version_dir, evaluation

@@ -40,6 +40,19 @@ def test_training_writes_a_candidate_with_manifest_card_and_training_keys(small_
     assert "## Intended use" in card and "## Known limits" in card and "| wage_protection |" in card
 
 
+def test_training_writes_the_grouped_evaluation_report_beside_the_candidate(small_model_dir):
+    _, version_dir, evaluation = small_model_dir
+    report = json.loads((version_dir / "evaluation.json").read_text())
+    (candidate,) = report.values()
+    assert candidate["folds"] == 2 and candidate["shared_dev"] is None
+    figures = candidate["all"]
+    assert figures == evaluation["grouped_cv_all"]
+    assert 0.0 <= figures["agreement_level"]["micro_f1"] <= 1.0
+    assert 0.0 <= figures["calibration"]["all"]["ece"] <= 1.0
+    for chart in ("reliability.png", "per_label_f1.png"):
+        assert (version_dir / chart).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_trained_model_loads_and_predicts(small_model_dir):
     _, version_dir, _ = small_model_dir
     model = load_model(version_dir)
