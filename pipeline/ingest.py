@@ -39,7 +39,7 @@ from joblib import Parallel, delayed, parallel_config
 from .classify import ClauseClassifier, classify, load_model, read_manifest, resolve_model_dir
 from .errors import E_BACKEND, E_INTERNAL, E_LOCKED, E_MODEL, E_NOT_FOUND, E_SIDECAR, BlamineError
 from .extract import ExtractOptions, file_sha256
-from .index import update_index
+from .index import open_index, remove_document, update_index
 from .isolation import Limits, extract_isolated
 from .manifest import Entry, Manifest, write_failures_csv
 from .metadata import extract_metadata
@@ -47,6 +47,7 @@ from .model import SCHEMA_VERSION, Document, Source
 from .scorecard import score
 from .segment import segment
 from .store import document_path, read, remove_stale_temporaries, save, save_pdf
+from .store import remove as remove_document_files
 from .user_metadata import MetadataTable, apply_metadata
 
 PIPELINE_REVISION = 1
@@ -549,12 +550,15 @@ class Batch:
         error = BlamineError(*outcome.error) if outcome.error else None
         if error is not None and error.code == E_MODEL:
             raise error
+        paths = [job.path, *(path for path, _ in job.aliases)]
+        previous = {path: entry.doc_id for path in paths if (entry := self.manifest.get(path)) is not None}
         if doc is not None:
             try:
                 if job.reclassify_from is None:  # a relabelled document's PDF copy is in place
                     save_pdf(self.store, doc.doc_id, Path(doc.source.path))
                 save(doc, self.store)
                 update_index(self.store, [doc])
+                self._forget_superseded(set(previous.values()) - {doc.doc_id, None}, paths)
             except Exception as exc:  # the store refused this document; the batch goes on
                 doc, error = None, as_blamine_error(job.path, exc)
         if outcome.stored_as is not None:
@@ -577,6 +581,9 @@ class Batch:
                 settings,
             )
             if error is not None:
+                # The document an earlier version of the file gave stays, and the row keeps naming it
+                # until the file is stored again: a broken update never loses what was there.
+                base = replace(base, doc_id=previous.get(path))
                 own = (
                     error
                     if path == job.path
@@ -610,6 +617,16 @@ class Batch:
                 )
         self.manifest.record(entries)
         return results
+
+    def _forget_superseded(self, doc_ids: set[str | None], paths: list[str]) -> None:
+        """Remove the documents that earlier versions of ``paths`` gave, unless some other file still
+        holds them: index rows first, then JSON and PDF copy. It runs before the journal is updated, so a
+        kill in between leaves the old rows naming the old documents, and the next run removes them."""
+        for doc_id in sorted(d for d in doc_ids if d is not None):
+            if set(self.manifest.holders(doc_id)) <= set(paths):
+                with contextlib.closing(open_index(self.store)) as conn:
+                    remove_document(conn, doc_id)
+                remove_document_files(self.store, doc_id)
 
 
 UNSTREAMED_BACKENDS = ("ray",)

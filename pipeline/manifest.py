@@ -134,6 +134,11 @@ class Manifest:
             self._select(f"{where} ORDER BY path LIMIT 1", (sha256, pipeline_version, model_version)), None
         )
 
+    def holders(self, doc_id: str) -> list[str]:
+        """The files whose row names this document (stored from them, duplicates of them, or failed since
+        and still standing for them)."""
+        return [entry.path for entry in self._select("WHERE doc_id = ? ORDER BY path", (doc_id,))]
+
     def entries(self, state: State | None = None) -> list[Entry]:
         """All rows (or those in ``state``), by path."""
         if state is None:

@@ -121,6 +121,13 @@ def save_pdf(store: Path, doc_id: str, pdf: Path) -> Path:
     return path
 
 
+def remove(store: Path, doc_id: str) -> None:
+    """Delete a document's JSON and PDF copy. Missing files are fine: a removal cut short by a kill is
+    finished by the next call."""
+    document_path(store, doc_id).unlink(missing_ok=True)
+    pdf_path(store, doc_id).unlink(missing_ok=True)
+
+
 def load(store: Path, doc_id: str) -> Document:
     """Read a stored document by id (a unique id prefix is accepted)."""
     path = document_path(store, doc_id)

@@ -219,11 +219,23 @@ def test_second_run_skips_every_file_and_rewrites_nothing(tmp_path):
     assert manifest_rows(store) == rows
 
 
+def indexed_documents(store: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(store / "index.sqlite")) as conn:
+        return {row[0] for row in conn.execute("SELECT doc_id FROM documents")} | {
+            row[0] for row in conn.execute("SELECT DISTINCT doc_id FROM clauses")
+        }
+
+
+def stored_documents(store: Path) -> set[str]:
+    return {p.stem for p in (store / "documents").glob("*.json")}
+
+
 def test_changed_file_is_redone_and_the_rest_skipped(tmp_path):
     folder = copy_pdfs(tmp_path / "pdfs", SMALL)
     store = tmp_path / "store"
     run_ingest(folder, "--store", store)
     changed = folder / f"{SMALL[0]}.pdf"
+    old = manifest_rows(store)[str(changed.resolve())]["doc_id"]
     shutil.copy(corpus_pdf("bd_mv_joint_committee_2011"), changed)
     code, summary = run_ingest(folder, "--store", store)
     assert code == 0 and (summary["stored"], summary["unchanged"]) == (1, 1)
@@ -231,6 +243,50 @@ def test_changed_file_is_redone_and_the_rest_skipped(tmp_path):
     assert row["state"] == "done" and (store / "documents" / f"{row['doc_id']}.json").is_file()
     assert json.loads((store / "documents" / f"{row['doc_id']}.json").read_text())["source"]["path"] == str(
         changed.resolve()
+    )
+    assert old not in stored_documents(store) and not (store / "pdfs" / f"{old}.pdf").exists()
+    assert (
+        stored_documents(store)
+        == indexed_documents(store)
+        == {r["doc_id"] for r in manifest_rows(store).values()}
+    )
+
+
+def test_a_changed_file_that_now_fails_keeps_its_earlier_document_until_it_is_stored_again(tmp_path):
+    folder = copy_pdfs(tmp_path / "pdfs", SMALL[:1])
+    store = tmp_path / "store"
+    run_ingest(folder, "--store", store)
+    pdf = folder / f"{SMALL[0]}.pdf"
+    first = manifest_rows(store)[str(pdf.resolve())]["doc_id"]
+    pdf.write_bytes(b"%PDF-1.4 truncated by a bad copy")
+    code, summary = run_ingest(folder, "--store", store)
+    assert code == 1 and summary["failed"] == 1
+    row = manifest_rows(store)[str(pdf.resolve())]
+    assert row["state"] == "failed" and row["doc_id"] == first
+    assert stored_documents(store) == indexed_documents(store) == {first}
+    shutil.copy(corpus_pdf("bd_mv_joint_committee_2011"), pdf)
+    code, summary = run_ingest(folder, "--store", store)
+    assert code == 0 and summary["stored"] == 1
+    fixed = manifest_rows(store)[str(pdf.resolve())]["doc_id"]
+    assert fixed != first and stored_documents(store) == indexed_documents(store) == {fixed}
+
+
+def test_a_changed_file_leaves_the_document_another_file_still_holds(tmp_path):
+    folder = copy_pdfs(tmp_path / "pdfs", SMALL[:1])
+    original, copy = folder / f"{SMALL[0]}.pdf", folder / "zz-copy.pdf"
+    shutil.copy(original, copy)
+    store = tmp_path / "store"
+    run_ingest(folder, "--store", store)
+    shared = manifest_rows(store)[str(copy.resolve())]["doc_id"]
+    shutil.copy(corpus_pdf("bd_mv_joint_committee_2011"), original)
+    code, summary = run_ingest(folder, "--store", store)
+    assert code == 0 and (summary["stored"], summary["duplicate"]) == (1, 1)
+    rows = manifest_rows(store)
+    assert rows[str(copy.resolve())]["doc_id"] == shared
+    assert (
+        stored_documents(store)
+        == indexed_documents(store)
+        == {shared, rows[str(original.resolve())]["doc_id"]}
     )
 
 
