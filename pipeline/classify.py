@@ -193,15 +193,23 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     return manifest
 
 
-def load_model(models_dir: Path | None = None) -> ClauseClassifier:
-    """Load a shipped model after checking its SHA-256 against the manifest."""
-    directory = resolve_model_dir(models_dir)
-    manifest = read_manifest(directory)
+def verify_model_file(directory: Path, manifest: dict[str, Any]) -> Path:
+    """The model file of ``directory``, after checking its SHA-256 against ``manifest``; raises
+    ``BlamineError`` (``E_MODEL``) when it is missing or altered. Public so that ``blamine doctor`` runs the
+    very check loading does."""
     model_path = directory / manifest["model_file"]
     if not model_path.is_file():
         raise BlamineError(model_path, "model file missing", E_MODEL)
     if hashlib.sha256(model_path.read_bytes()).hexdigest() != manifest["sha256"]:
         raise BlamineError(model_path, "SHA-256 does not match the manifest; refusing to load", E_MODEL)
+    return model_path
+
+
+def load_model(models_dir: Path | None = None) -> ClauseClassifier:
+    """Load a shipped model after checking its SHA-256 against the manifest."""
+    directory = resolve_model_dir(models_dir)
+    manifest = read_manifest(directory)
+    model_path = verify_model_file(directory, manifest)
     untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in TRUSTED_TYPES]
     if untrusted:
         raise BlamineError(model_path, f"model holds types outside skops' trusted set: {untrusted}", E_MODEL)

@@ -560,6 +560,24 @@ def show(
         typer.echo(f"  {indicator.indicator:34} {indicator.value:15} {indicator.reason}")
 
 
+@app.command()
+def doctor(
+    store: Annotated[
+        Path | None, typer.Option("--store", "-s", help="Also check this store (documents, index, journal).")
+    ] = None,
+    models: ModelsOption = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the checks as JSON.")] = False,
+) -> None:
+    """Check the installation (Python packages, tesseract and its languages, chromium, the model files and
+    their hashes) and, with --store, a store; each problem comes with what fixes it. Exit code 1 if any
+    check fails (warnings do not)."""
+    from . import doctor as checks
+
+    found = checks.run_checks(store, models)
+    typer.echo(checks.render_json(found) if as_json else checks.render(found))
+    raise typer.Exit(code=checks.exit_code(found))
+
+
 @app.command("evaluate-articles")
 def evaluate_articles(
     gold: Annotated[Path, typer.Option(help="Gold clause annotations (JSONL, ../shared/labels format).")],

@@ -81,12 +81,18 @@ def atomic_write(path: Path, write: Callable[[BinaryIO], object]) -> None:
         raise
 
 
-def remove_stale_temporaries(store: Path) -> int:
-    """Delete the temporary files a killed writer left in the store (:func:`atomic_write` names them
-    ``.NAME.*.tmp``) and return how many. Call it only while holding the store's ingest lock, when no
-    write can be under way: a temporary file is then never a write in progress."""
+def stale_temporaries(store: Path) -> list[Path]:
+    """The temporary files of :func:`atomic_write` (``.NAME.*.tmp``) in the store's folders: a killed
+    writer's leftovers, or a write in progress when another process holds the ingest lock."""
     folders = (Path(store), documents_dir(store), pdfs_dir(store))
-    stale = [path for folder in folders if folder.is_dir() for path in folder.glob(".*.tmp")]
+    return [path for folder in folders if folder.is_dir() for path in sorted(folder.glob(".*.tmp"))]
+
+
+def remove_stale_temporaries(store: Path) -> int:
+    """Delete the temporary files a killed writer left in the store (see :func:`stale_temporaries`) and
+    return how many. Call it only while holding the store's ingest lock, when no write can be under way: a
+    temporary file is then never a write in progress."""
+    stale = stale_temporaries(store)
     for path in stale:
         path.unlink(missing_ok=True)
     return len(stale)

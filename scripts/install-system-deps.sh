@@ -6,7 +6,7 @@
 # with a warning, and the OCR and browser tests skip).
 set -euo pipefail
 
-LANGS=(eng fra nld deu spa por ara osd)
+LANGS=(eng fra nld deu spa por ita ara osd)
 PACKAGES=(tesseract-ocr)
 for lang in "${LANGS[@]}"; do PACKAGES+=("tesseract-ocr-$lang"); done
 
