@@ -560,6 +560,50 @@ def show(
         typer.echo(f"  {indicator.indicator:34} {indicator.value:15} {indicator.reason}")
 
 
+@app.command("export")
+def export_command(
+    store: StoreOption = store_module.DEFAULT_STORE,
+    format: Annotated[str, typer.Option("--format", "-f", help="csv, parquet or jsonl")] = "csv",
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the tables into.")] = Path(
+        "blamine-export"
+    ),
+    country: Annotated[str | None, typer.Option(help="Only agreements with this party (ISO2).")] = None,
+    year: Annotated[
+        str | None, typer.Option(help="Only these years: 1990-2010, 1990-, -1960 or 1975.")
+    ] = None,
+    type_: Annotated[
+        str | None, typer.Option("--type", help="Only this instrument type (BLA, MOU, ...).")
+    ] = None,
+) -> None:
+    """Write the store as tidy tables (documents, clauses, labels, scorecard, indicators) with a data
+    dictionary and a datapackage.json, for R, Stata and pandas. Unreadable documents are skipped, named,
+    and make the exit code 1."""
+    from .export import FORMATS, ExportFilters
+    from .export import export as export_store
+
+    if format not in FORMATS:
+        typer.echo(f"ERROR --format: expected {', '.join(FORMATS)}, got {format!r}", err=True)
+        raise typer.Exit(code=2)
+    try:
+        years = parse_years(year) if year else (None, None)
+        filters = ExportFilters(country=country, year_from=years[0], year_to=years[1], type=type_)
+        result = export_store(store, out, format, filters)
+    except BlamineError as exc:
+        _fail(exc)
+    except ValueError as exc:  # QueryError (bad --year) is a ValueError too
+        typer.echo(f"ERROR export: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    for error in result.skipped:
+        typer.echo(error.one_line(), err=True)
+    rows = ", ".join(f"{count} {name}" for name, count in result.rows.items())
+    typer.echo(f"exported {rows} ({format}) in {result.seconds:.1f} s: {out.resolve()}")
+    if result.skipped:
+        typer.echo(
+            f"{len(result.skipped)} unreadable documents skipped (also listed in README.txt)", err=True
+        )
+        raise typer.Exit(code=1)
+
+
 @app.command()
 def doctor(
     store: Annotated[
