@@ -1051,8 +1051,11 @@ def on_stored_clauses(report: AnchorReport) -> list[Annotation]:
 def merge_judgements(annotations_dir: Path, new: Sequence[Annotation]) -> tuple[Path, int, int]:
     """Add ``new`` to the folder's imported judgements (own format, written atomically) and return the
     file, how many judgements were added and how many replaced. A judgement by the same annotator of the
-    same clause replaces the older one: re-importing a corrected export updates, never doubles."""
+    same clause replaces the older one: re-importing a corrected export updates, never doubles. Nothing new
+    leaves the file as it was (an empty file would not be a valid import)."""
     path = judgements_path(annotations_dir)
+    if not new:
+        return path, 0, 0
     kept = {(a.key, a.annotator): a for a in (read_annotations(path, "own") if path.is_file() else [])}
     replaced = sum((a.key, a.annotator) in kept for a in new)
     for annotation in new:

@@ -17,7 +17,7 @@ import typer
 from . import store as store_module
 from .annotations import ClauseKey, ClauseRef
 from .classify import DEFAULT_MODELS_DIR
-from .errors import E_INTERNAL, E_MODEL, BlamineError
+from .errors import E_ANNOTATIONS, E_INTERNAL, E_MODEL, BlamineError
 from .extract import ExtractOptions
 from .extract import extract as extract_pdf
 from .index import index_path
@@ -1102,6 +1102,10 @@ def annotations_import(
 
     try:
         imported = ann.import_annotations(file, fmt)
+        if not imported.annotations:
+            skipped = ", ".join(f"{count} {why}" for why, count in imported.skipped.items() if count)
+            reason = f"no judgements to import ({skipped or 'no tasks'}); annotate the tasks first"
+            raise BlamineError(file, reason, E_ANNOTATIONS)
         report = ann.anchor(imported.annotations, store)
         path, added, replaced = ann.merge_judgements(into, ann.on_stored_clauses(report))
     except BlamineError as exc:
@@ -1125,7 +1129,8 @@ def annotations_import(
                 f"NOT ANCHORED {item.annotation.doc_id}/{item.annotation.clause_id}: {item.reason}", err=True
             )
         typer.echo(f"{len(lost)} judgements fit no stored clause; kept in {rejected}", err=True)
-    _print_agreement(ann.read_annotations(path, "own"), limit=20, per_label=False)
+    if path.is_file():
+        _print_agreement(ann.read_annotations(path, "own"), limit=20, per_label=False)
     if report.unanchored:
         raise typer.Exit(code=1)
 

@@ -691,3 +691,34 @@ def test_agreement_command_reads_the_imported_judgements_and_says_when_there_are
     found = runner.invoke(app, ["annotations", "agreement", "--into", str(tmp_path)])
     assert found.exit_code == 0, found.output
     assert "2 conflicts" in found.output
+
+
+def test_importing_tasks_nobody_annotated_is_refused_and_creates_no_judgements_file(store, tmp_path):
+    """Regression: an import with no judgements wrote an empty judgements file, which the agreement
+    report then failed to read (an internal error instead of a message)."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    save(make_doc(), store)
+    tasks = tmp_path / "tasks.jsonl"
+    ann.write_tasks(tasks, refs(), "own")
+    into = tmp_path / "annotations"
+    runner = CliRunner()
+    refused = runner.invoke(
+        app, ["annotations", "import", str(tasks), "--store", str(store), "--into", str(into)]
+    )
+    assert refused.exit_code == 1
+    assert refused.output.strip().splitlines() == [
+        f"ERROR {tasks}: no judgements to import ({len(refs())} unannotated); annotate the tasks first; "
+        "fix the file and import it again (nothing was imported) [E_ANNOTATIONS]"
+    ]
+    assert not ann.judgements_path(into).exists()
+    annotated = tmp_path / "annotated.jsonl"
+    judged = sample_annotations()
+    ann.write_tasks(annotated, ann.annotated_clauses(judged), "own", annotations=judged)
+    accepted = runner.invoke(
+        app, ["annotations", "import", str(annotated), "--store", str(store), "--into", str(into)]
+    )
+    assert accepted.exit_code == 0, accepted.output
+    assert len(ann.read_annotations(ann.judgements_path(into))) == len(judged)
