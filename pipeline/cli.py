@@ -560,6 +560,62 @@ def show(
         typer.echo(f"  {indicator.indicator:34} {indicator.value:15} {indicator.reason}")
 
 
+@app.command()
+def report(
+    query: Annotated[
+        str | None, typer.Argument(help="Only agreements with a clause matching this search query.")
+    ] = None,
+    store: StoreOption = store_module.DEFAULT_STORE,
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="HTML file to write; PNG charts go to <name>-charts/ beside it."),
+    ] = Path("report.html"),
+    label: Annotated[
+        list[str] | None, typer.Option(help="Provision label id or code (A3); repeat for all of several.")
+    ] = None,
+    country: Annotated[str | None, typer.Option(help="Either party (ISO 3166 alpha-2).")] = None,
+    origin: Annotated[str | None, typer.Option(help="Country the workers come from (ISO2).")] = None,
+    destination: Annotated[str | None, typer.Option(help="Country they go to (ISO2).")] = None,
+    year: Annotated[str | None, typer.Option(help="1990-2010, 1990-, -1960 or 1975.")] = None,
+    type_: Annotated[str | None, typer.Option("--type", help="Instrument type (BLA, MOU, ...).")] = None,
+    language: Annotated[str | None, typer.Option(help="Clause language (ISO 639-1).")] = None,
+    strength: Annotated[
+        str | None, typer.Option(help="binding, hedged, negated, excluded or descriptive.")
+    ] = None,
+    expand: Annotated[
+        bool, typer.Option("--expand/--no-expand", help="Add our multilingual synonyms of each word.")
+    ] = False,
+) -> None:
+    """Comparative report: the agreements × criteria matrix, coverage by decade and region, the weakest
+    and strongest agreements, with evidence; one offline HTML file plus PNG charts."""
+    from .report import load_matrix, write_report  # matplotlib loads only for this command
+
+    try:
+        years = parse_years(year) if year else (None, None)
+        filters = SearchFilters(
+            labels=tuple(label or ()),
+            country=country,
+            origin=origin,
+            destination=destination,
+            year_from=years[0],
+            year_to=years[1],
+            type=type_,
+            language=language,
+            strength=strength,
+        )
+        started = time.perf_counter()
+        matrix = load_matrix(store, filters, query, expand_synonyms=expand)
+        paths = write_report(matrix, out)
+    except QueryError as exc:
+        typer.echo(f"ERROR report: {exc}", err=True)
+        raise typer.Exit(code=2) from None
+    except BlamineError as exc:
+        _fail(exc)
+    typer.echo(f"{len(matrix.rows):,} agreements in {time.perf_counter() - started:.1f} s: {paths[0]}")
+    for path in paths[1:]:
+        typer.echo(f"  chart: {path}")
+
+
 @app.command("export")
 def export_command(
     store: StoreOption = store_module.DEFAULT_STORE,

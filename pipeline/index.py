@@ -2,10 +2,12 @@
 
 The JSON files stay the source of truth; everything here can be rebuilt from them with :func:`reindex`.
 The index holds one row per document (``documents``, with its countries in ``document_countries``), one
-row per clause (``clauses``), the clause labels (``clause_labels``) and an FTS5 full-text index over the
-clause text (``clauses_fts``, external content: the text is stored once, in ``clauses``, and triggers
-keep the full-text rows in step with the clause rows, so deleting a document's clauses can never leave
-full-text rows behind).
+row per clause (``clauses``), the clause labels (``clause_labels``), the document's scorecard (one row per
+criterion in ``scorecard``, one row per evidence clause in ``scorecard_evidence``, so the comparative
+report of :mod:`pipeline.report` reads 10,000 agreements' scorecards without opening their JSON) and an
+FTS5 full-text index over the clause text (``clauses_fts``, external content: the text is stored once,
+in ``clauses``, and triggers keep the full-text rows in step with the clause rows, so deleting a
+document's clauses can never leave full-text rows behind).
 
 Tokenizer: ``unicode61 remove_diacritics 2``, without ``porter``. The agreements are written in English,
 French, Dutch, German, Spanish and Portuguese, and porter is an English stemmer. Checked with FTS5's own
@@ -43,6 +45,7 @@ rebuilt from the JSON when opened; one from a newer blamine is refused, never mi
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -53,8 +56,9 @@ from .errors import E_LOCKED, E_STORE, BlamineError
 from .model import Clause, Document
 from .store import documents_dir, read
 
-INDEX_SCHEMA_VERSION = 1
-"""Version of the tables below; bump it whenever they change, and old indexes are rebuilt on open."""
+INDEX_SCHEMA_VERSION = 2
+"""Version of the tables below; bump it whenever they change, and old indexes are rebuilt on open.
+2: the ``scorecard`` and ``scorecard_evidence`` tables."""
 
 INDEX_FILE = "index.sqlite"
 
@@ -124,13 +128,36 @@ CREATE TABLE clause_labels (
     PRIMARY KEY (clause, label)
 ) WITHOUT ROWID;
 CREATE INDEX clause_labels_label ON clause_labels (label, clause);
+CREATE TABLE scorecard (
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    criterion TEXT NOT NULL,
+    value TEXT NOT NULL,
+    strength TEXT,
+    reason TEXT NOT NULL,
+    pages TEXT NOT NULL,
+    PRIMARY KEY (doc_id, position)
+) WITHOUT ROWID;
+CREATE TABLE scorecard_evidence (
+    doc_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    ord INTEGER NOT NULL,
+    clause_id TEXT NOT NULL,
+    clause INTEGER,
+    PRIMARY KEY (doc_id, position, ord)
+) WITHOUT ROWID;
 CREATE VIRTUAL TABLE clauses_fts USING fts5(
     text, tags, content='clauses', content_rowid='id', tokenize='{TOKENIZER}'
 );
 """
 """``clauses.id`` orders clauses for browsing (see :func:`clause_rowid`). ``clauses.tags`` holds one word
 per filterable fact of the clause (see :func:`tag`), indexed in the second full-text column, so filters
-are posting lists that FTS5 intersects with the query's; the query itself only searches ``text``."""
+are posting lists that FTS5 intersects with the query's; the query itself only searches ``text``.
+
+``scorecard`` holds one row per scorecard entry (``position``: its place in the document's scorecard;
+``pages``: the JSON list of pages, read whole, never filtered on); ``scorecard_evidence`` one row per
+evidence clause of an entry, in the entry's order, with ``clause`` the ``clauses.id`` of that clause
+(``NULL`` if the document has no clause with that id), so a report quotes the evidence by key."""
 
 TRIGGERS = """
 CREATE TRIGGER clauses_fts_insert AFTER INSERT ON clauses BEGIN
@@ -249,7 +276,7 @@ def index_document(conn: sqlite3.Connection, doc: Document) -> None:
 
 
 def remove_document(conn: sqlite3.Connection, doc_id: str) -> None:
-    """Remove a document and all its clause, label and full-text rows, in one transaction."""
+    """Remove a document and all its clause, label, scorecard and full-text rows, in one transaction."""
     with write_transaction(conn):
         _delete_document(conn, doc_id)
 
@@ -358,6 +385,8 @@ def _drop_everything(conn: sqlite3.Connection) -> None:
 
 
 def _delete_document(conn: sqlite3.Connection, doc_id: str) -> None:
+    conn.execute("DELETE FROM scorecard_evidence WHERE doc_id = ?", (doc_id,))
+    conn.execute("DELETE FROM scorecard WHERE doc_id = ?", (doc_id,))
     conn.execute(
         "DELETE FROM clause_labels WHERE clause IN (SELECT id FROM clauses WHERE doc_id = ?)", (doc_id,)
     )
@@ -438,6 +467,35 @@ def _insert_document(conn: sqlite3.Connection, doc: Document) -> None:
             (first_id + ord_, score.label, score.score)
             for ord_, clause in enumerate(doc.clauses)
             for score in clause.labels
+        ],
+    )
+    _insert_scorecard(conn, doc, first_id)
+
+
+def _insert_scorecard(conn: sqlite3.Connection, doc: Document, first_id: int) -> None:
+    """The document's scorecard entries and their evidence, each evidence clause keyed to its row."""
+    rowids = {clause.id: first_id + ord_ for ord_, clause in enumerate(doc.clauses)}
+    conn.executemany(
+        "INSERT INTO scorecard VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            (
+                doc.doc_id,
+                position,
+                entry.criterion,
+                entry.value,
+                entry.strength,
+                entry.reason,
+                json.dumps(entry.pages),
+            )
+            for position, entry in enumerate(doc.scorecard)
+        ],
+    )
+    conn.executemany(
+        "INSERT INTO scorecard_evidence VALUES (?, ?, ?, ?, ?)",
+        [
+            (doc.doc_id, position, ord_, clause_id, rowids.get(clause_id))
+            for position, entry in enumerate(doc.scorecard)
+            for ord_, clause_id in enumerate(entry.evidence)
         ],
     )
 

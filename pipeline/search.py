@@ -494,12 +494,9 @@ def _run(
 ) -> SearchResult:
     """One FTS5 query for the query and the filters together, reading at most ``cap + 1`` matches."""
     cap = max(RANK_CAP, offset + limit)
-    tags = filters.tags(conn)
+    fts = match_expression(conn, node, filters)
     rows: list[tuple] = []
-    fts = None
-    if tags is not None:
-        parts = ([f"text : {to_fts(node)}"] if node is not None else []) + [f"tags : {t}" for t in tags]
-        fts = " AND ".join(parts or [f"tags : {_quote(ALL)}"])
+    if fts is not None:
         rows = conn.execute(
             "SELECT c.id, c.doc_id, c.tags FROM clauses_fts f CROSS JOIN clauses c ON c.id = f.rowid "
             "WHERE clauses_fts MATCH ? LIMIT ?",
@@ -541,6 +538,38 @@ def _run(
         hits,
         _facets(conn, rows),
     )
+
+
+def match_expression(conn: sqlite3.Connection, node: Node | None, filters: SearchFilters) -> str | None:
+    """The one FTS5 expression for the query ``node`` and the filters (see the module text); ``None`` when
+    nothing can match (no agreement in the year range)."""
+    tags = filters.tags(conn)
+    if tags is None:
+        return None
+    parts = ([f"text : {to_fts(node)}"] if node is not None else []) + [f"tags : {t}" for t in tags]
+    return " AND ".join(parts or [f"tags : {_quote(ALL)}"])
+
+
+def matching_documents(
+    conn: sqlite3.Connection, query: str | None, filters: SearchFilters, expand_synonyms: bool = False
+) -> set[str]:
+    """The agreements with at least one clause that :func:`search` would list for ``query`` and
+    ``filters``: every match counted, not just the first :data:`RANK_CAP` (agreement-level views such as
+    the report's matrix must not drop an agreement because its clauses rank low)."""
+    node = parse_query(query)
+    if node is not None and expand_synonyms:
+        node = expand(node)
+    fts = match_expression(conn, node, filters)
+    if fts is None:
+        return set()
+    return {
+        row[0]
+        for row in conn.execute(
+            "SELECT DISTINCT c.doc_id FROM clauses_fts f CROSS JOIN clauses c ON c.id = f.rowid "
+            "WHERE clauses_fts MATCH ?",
+            [fts],
+        )
+    }
 
 
 def _quote(word: str) -> str:

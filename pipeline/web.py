@@ -8,6 +8,10 @@ and the stored JSON for the agreement page.
 Routes (GET and HEAD only; every other method gets 405):
 
 - ``/``: search box, filters, facets, highlighted hits, paging; ``/export.csv``: the same hits as CSV;
+- ``/matrix``: the agreements × criteria matrix (:mod:`pipeline.report`) of the agreements the search's
+  parameters select, sorted on the server by ``sort=`` (the page allows no script), each cell linked to
+  its evidence further down; ``/report.html``: the full offline report for the same selection, built on
+  the fly, as a download;
 - ``/doc/<doc_id>``: metadata, scorecard with evidence links, indicators, the clause tree (each clause
   anchored by its id, ``/doc/<doc_id>#art-5.2``);
 - ``/pdf/<doc_id>``: the copy of the PDF kept in the store (``STORE/pdfs/<doc_id>.pdf``), opened at a page
@@ -36,13 +40,14 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any, get_args
-from urllib.parse import parse_qs, quote, urlencode
+from urllib.parse import parse_qs, parse_qsl, quote, urlencode
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
 from wsgiref.simple_server import make_server as wsgi_server
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
+from . import report as report_module
 from . import store as store_module
 from . import taxonomy
 from .errors import BlamineError
@@ -81,7 +86,7 @@ CSP = (
 """No script at all, styles only from our own ``/static/`` file. PDFs are served without it: ``default-src
 'none'`` on a PDF's own response can stop the browser's built-in viewer (a plugin) from rendering it."""
 
-STATIC = {"style.css": "text/css; charset=utf-8"}
+STATIC = {"style.css": "text/css; charset=utf-8", "matrix.css": "text/css; charset=utf-8"}
 """The only files ``/static/`` serves, by name: nothing is looked up from a path in the URL."""
 
 FILTER_PARAMETERS = ("country", "origin", "destination", "type", "language", "strength")
@@ -204,6 +209,18 @@ def parse_search(
     )
 
 
+def parse_matrix(query_string: str) -> tuple[SearchRequest, str]:
+    """The search parameters of a matrix or report URL and its ``sort`` key (``year`` if not given)."""
+    pairs = parse_qsl(query_string, keep_blank_values=True, max_num_fields=200)
+    sorts = [value.strip() for name, value in pairs if name == "sort" and value.strip()]
+    if len(sorts) > 1:
+        raise QueryError(f"parameter 'sort' is given {len(sorts)} times; give it once")
+    sort = sorts[0] if sorts else "year"
+    if sort not in report_module.SORT_KEYS:
+        raise QueryError(f"sort {sort!r}: expected one of {', '.join(report_module.SORT_KEYS)}")
+    return parse_search(urlencode([(name, value) for name, value in pairs if name != "sort"])), sort
+
+
 def _integer(text: str | None, name: str, lowest: int, highest: int) -> int | None:
     if text is None:
         return None
@@ -275,6 +292,10 @@ class Site:
                 return self.search_page(query_string)
             case ["export.csv"]:
                 return self.export(query_string)
+            case ["matrix"]:
+                return self.matrix_page(query_string)
+            case ["report.html"]:
+                return self.report(query_string)
             case ["doc", doc_id]:
                 return self.document_page(doc_id)
             case ["pdf", doc_id]:
@@ -304,6 +325,8 @@ class Site:
             active=_active_filters(request),
             pages=_paging(request, result),
             export_url=_url("/export.csv", request.params(limit=PAGE_SIZE)),
+            matrix_url=_url("/matrix", request.params(limit=PAGE_SIZE)),
+            report_url=_url("/report.html", request.params(limit=PAGE_SIZE)),
             api_url=_url("/api/v1/search", request.params()),
         )
 
@@ -319,6 +342,32 @@ class Site:
             children=children,
             has_pdf=self.pdf_file(doc_id) is not None,
         )
+
+    def matrix_page(self, query_string: str) -> Response:
+        """The matrix of the agreements the search parameters select, in the order ``sort=`` asks for."""
+        request, sort = parse_matrix(query_string)
+        matrix = report_module.load_matrix(self.store, request.filters, request.query, request.expand)
+        params = request.params(limit=PAGE_SIZE)
+        return self.render(
+            "matrix.html",
+            request=request,
+            matrix=matrix,
+            rows=report_module.sort_rows(matrix.rows, sort),
+            sort=sort,
+            sort_links={key: _url("/matrix", [*params, ("sort", key)]) for key in report_module.SORT_KEYS},
+            search_url=_url("/", params),
+            report_url=_url("/report.html", params),
+            values=report_module.VALUES,
+            symbols=report_module.SYMBOLS,
+        )
+
+    def report(self, query_string: str) -> Response:
+        """The offline HTML report of :mod:`pipeline.report` for the selection, as a download."""
+        request, _ = parse_matrix(query_string)
+        matrix = report_module.load_matrix(self.store, request.filters, request.query, request.expand)
+        body = report_module.render_report(matrix).encode()
+        disposition = 'attachment; filename="blamine-report.html"'
+        return Response(200, "text/html; charset=utf-8", body, [("Content-Disposition", disposition)])
 
     def export(self, query_string: str) -> Response:
         """Every hit the search counts (up to :data:`RANK_CAP`), not just one page, as the CLI's CSV."""

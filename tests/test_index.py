@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import copy
 import functools
+import json
 import sqlite3
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +29,9 @@ from pipeline.index import (
 )
 from pipeline.ingest import process
 from pipeline.model import Clause, Document, LabelScore, Metadata, Source
+from pipeline.scorecard import score
 from pipeline.search import search
+from pipeline.taxonomy import criteria
 from tests.conftest import CORPUS_PDFS
 
 
@@ -85,7 +89,38 @@ def contents(conn: sqlite3.Connection) -> dict[str, list[tuple]]:
             "SELECT c.doc_id, c.clause_id, l.label, l.score FROM clause_labels l "
             "JOIN clauses c ON c.id = l.clause ORDER BY 1, 2, 3"
         ).fetchall(),
+        "scorecard": conn.execute("SELECT * FROM scorecard ORDER BY doc_id, position").fetchall(),
+        "evidence": conn.execute(
+            "SELECT e.doc_id, e.position, e.ord, e.clause_id, c.clause_id FROM scorecard_evidence e "
+            "LEFT JOIN clauses c ON c.id = e.clause ORDER BY 1, 2, 3"
+        ).fetchall(),
     }
+
+
+def scorecard_rows(conn: sqlite3.Connection, doc_id: str) -> list[tuple]:
+    """A document's scorecard as the index holds it: (criterion, value, strength, reason, pages JSON,
+    evidence clause ids as their clause rows name them)."""
+    evidence: dict[int, list[str]] = {}
+    for position, clause_id in conn.execute(
+        "SELECT e.position, c.clause_id FROM scorecard_evidence e JOIN clauses c ON c.id = e.clause "
+        "WHERE e.doc_id = ? ORDER BY e.position, e.ord",
+        [doc_id],
+    ):
+        evidence.setdefault(position, []).append(clause_id)
+    return [
+        (*row[1:], evidence.get(row[0], []))
+        for row in conn.execute(
+            "SELECT position, criterion, value, strength, reason, pages FROM scorecard WHERE doc_id = ? "
+            "ORDER BY position",
+            [doc_id],
+        )
+    ]
+
+
+def expected_scorecard(doc: Document) -> list[tuple]:
+    return [
+        (e.criterion, e.value, e.strength, e.reason, json.dumps(e.pages), e.evidence) for e in doc.scorecard
+    ]
 
 
 def full_text_is_consistent(conn: sqlite3.Connection) -> bool:
@@ -118,6 +153,8 @@ def test_reindex_from_json_equals_the_index_built_document_by_document(tmp_path)
     with closing(open_index(rebuilt)) as one, closing(open_index(incremental)) as other:
         assert contents(one) == contents(other)
         assert contents(one)["labels"], "the shipped model labels the sample agreements"
+        assert len(contents(one)["scorecard"]) == len(docs) * len(criteria())
+        assert contents(one)["evidence"] and all(row[3] == row[4] for row in contents(one)["evidence"])
         for query in ("wage", '"social security"', "recrut*", "loon OR Lohn", "worker NOT domestic"):
             assert found(one, query) == found(other, query)
         assert full_text_is_consistent(one) and full_text_is_consistent(other)
@@ -180,6 +217,53 @@ def test_an_index_from_an_older_blamine_is_rebuilt_from_the_json(tmp_path):
         assert schema_version(conn) == INDEX_SCHEMA_VERSION
         assert found(conn, "wage") == [("a1", "art-1")]
         assert found(conn, "stale") == []
+
+
+def test_scorecard_rows_follow_a_documents_replacement_and_removal(tmp_path):
+    doc = score(
+        small_document("a1", ["The employer shall pay the wage monthly."], labels=("wage_protection",))
+    )
+    other = score(
+        small_document("b2", ["Housing shall be provided."], labels=("accommodation_living_conditions",))
+    )
+    store = saved_store(tmp_path / "s", [doc, other])
+    with closing(open_index(store)) as conn:
+        assert scorecard_rows(conn, doc.doc_id) == expected_scorecard(doc)
+        wage = next(row for row in scorecard_rows(conn, doc.doc_id) if row[0] == "wage_protection")
+        assert wage[1] == "yes" and wage[-1] == ["art-1"]
+
+        changed = copy.deepcopy(doc)
+        changed.clauses[0].labels = [LabelScore("accommodation_living_conditions", 0.8)]
+        changed.clauses.append(
+            replace(changed.clauses[0], id="art-2", labels=[LabelScore("wage_protection", 0.7)])
+        )
+        score(changed)
+        index_document(conn, changed)
+        assert scorecard_rows(conn, doc.doc_id) == expected_scorecard(changed)
+        wage = next(row for row in scorecard_rows(conn, doc.doc_id) if row[0] == "wage_protection")
+        assert wage[-1] == ["art-2"]
+        assert scorecard_rows(conn, other.doc_id) == expected_scorecard(other)
+
+        remove_document(conn, doc.doc_id)
+        assert scorecard_rows(conn, doc.doc_id) == []
+        left = conn.execute(
+            "SELECT DISTINCT doc_id FROM scorecard UNION SELECT doc_id FROM scorecard_evidence"
+        )
+        assert [row[0] for row in left] == [other.doc_id]
+
+
+def test_an_index_of_version_1_gains_the_scorecard_tables_when_opened(tmp_path):
+    doc = score(
+        small_document("a1", ["The employer shall pay the wage monthly."], labels=("wage_protection",))
+    )
+    store = saved_store(tmp_path / "s", [doc])
+    with closing(open_index(store)) as conn:
+        conn.execute("DROP TABLE scorecard")
+        conn.execute("DROP TABLE scorecard_evidence")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    with closing(open_index(store)) as conn:
+        assert schema_version(conn) == INDEX_SCHEMA_VERSION == 2
+        assert scorecard_rows(conn, doc.doc_id) == expected_scorecard(doc)
 
 
 def test_an_index_from_a_newer_blamine_is_refused_not_misread(tmp_path):

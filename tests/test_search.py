@@ -403,7 +403,8 @@ def test_cli_reindex_rebuilds_and_reports(tmp_path):
     clauses = sum(len(doc.clauses) for doc in corpus_documents()[:2])
     assert result.output.startswith(f"indexed 2 documents ({clauses} clauses)")
     missing = runner.invoke(app, ["reindex", "--store", str(tmp_path / "nothing")])
-    assert missing.exit_code == 1 and "not a store (no documents/ folder) [E_STORE]" in missing.output
+    assert missing.exit_code == 1
+    assert "not a store (no documents/ folder); run `blamine doctor --store DIR` [E_STORE]" in missing.output
 
 
 def test_cli_ingest_updates_the_index(tmp_path):

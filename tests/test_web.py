@@ -8,9 +8,7 @@ import csv
 import http.client
 import io
 import json
-import os
 import re
-import shutil
 import signal
 import subprocess
 import sys
@@ -33,9 +31,10 @@ from pipeline import taxonomy
 from pipeline.cli import app as cli_app
 from pipeline.errors import E_STORE, BlamineError
 from pipeline.index import reindex
+from pipeline.scorecard import score
 from pipeline.search import CSV_COLUMNS, SearchFilters, search
 from pipeline.web import API_VERSION, make_app, make_server
-from tests.conftest import CORPUS_PDFS, ROOT, corpus_pdf
+from tests.conftest import ROOT, corpus_pdf
 from tests.test_index import saved_store, small_document
 
 runner = CliRunner()
@@ -133,7 +132,12 @@ class Elements(HTMLParser):
 
 @pytest.mark.parametrize(
     ("path", "query"),
-    [("/", "q=wages"), ("/", ""), ("/doc/" + DOC_ID, ""), ("/", 'q="<script>alert(2)</script>')],
+    [
+        ("/", "q=wages"),
+        ("/", ""),
+        ("/doc/" + DOC_ID, ""),
+        ("/", 'q="<script>alert(2)</script>'),
+    ],
 )
 def test_clause_text_and_query_markup_is_escaped_never_run(small_store, path, query):
     reply = call(small_store, path, query)
@@ -273,7 +277,9 @@ def test_an_unexpected_error_is_a_500_page_without_a_traceback(small_store, monk
     assert "secret internals" not in reply.text and "Traceback" not in reply.text
 
 
-@pytest.mark.parametrize("path", ["/", "/doc/" + DOC_ID, "/api/v1/labels", "/export.csv", "/nowhere"])
+@pytest.mark.parametrize(
+    "path", ["/", "/doc/" + DOC_ID, "/api/v1/labels", "/export.csv", "/nowhere", "/matrix", "/report.html"]
+)
 def test_every_page_carries_the_security_headers(small_store, path):
     headers = call(small_store, path).headers
     assert headers["X-Content-Type-Options"] == "nosniff"
@@ -293,15 +299,6 @@ def test_the_agreement_page_nests_clauses_under_their_parent_and_anchors_them(sm
 
 
 # --- the JSON API and the CSV export over the bundled agreements ---------------------------------------
-
-
-@pytest.fixture(scope="module")
-def corpus_store(tmp_path_factory) -> Path:
-    """The bundled PDFs ingested by the real command (shipped model), which also keeps the PDFs."""
-    store = tmp_path_factory.mktemp("web-corpus") / "store"
-    result = runner.invoke(cli_app, ["ingest", str(CORPUS_PDFS), "--store", str(store)])
-    assert result.exit_code == 0, result.output
-    return store
 
 
 def test_ingest_keeps_a_copy_of_every_pdf_in_the_store(corpus_store):
@@ -383,6 +380,80 @@ def test_paging_links_walk_through_every_hit_once(corpus_store):
     assert shown == [f"/doc/{hit.doc_id}#{hit.clause_id}" for hit in expected]
 
 
+# --- the matrix page and the report download ----------------------------------------------------------
+
+
+def matrix_rows(reply: Reply) -> list[dict[str, str | None]]:
+    """The agreement rows of a matrix page, as their data attributes."""
+    return [tr for tr in Elements(reply.text).tags("tr") if tr.get("data-doc")]
+
+
+def test_the_search_page_links_to_the_matrix_and_the_report_of_the_same_selection(corpus_store):
+    page = call(corpus_store, "/", "q=wage&country=PH&limit=5&offset=5")
+    (matrix,) = links(page, id="matrix-link")
+    (report,) = links(page, id="report-link")
+    assert urlsplit(matrix).path == "/matrix" and urlsplit(report).path == "/report.html"
+    for link in (matrix, report):
+        assert parse_qs(urlsplit(link).query) == {"q": ["wage"], "country": ["PH"]}
+
+
+def test_the_matrix_page_escapes_titles_and_quoted_clause_text(tmp_path):
+    doc = small_document("c3", ["The employer shall pay wages. " + HOSTILE_TEXT], labels=("wage_protection",))
+    doc.metadata.title = "Agreement <i>with</i> markup"
+    store = saved_store(tmp_path / "s", [score(doc)])
+    reply = call(store, "/matrix", "q=wages")
+    elements = Elements(reply.text)
+    assert len(matrix_rows(reply)) == 1
+    assert elements.tags("script") == [] and elements.tags("b") == [] and elements.tags("i") == []
+    assert "Agreement &lt;i&gt;with&lt;/i&gt; markup" in reply.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &lt;b&gt;bold&lt;/b&gt; &amp; more" in reply.text
+
+
+def test_the_matrix_page_filtered_by_country_lists_only_that_countrys_agreements(corpus_store):
+    documents = list(store_module.iter_documents(corpus_store))
+    expected = {doc.doc_id for doc in documents if "NL" in doc.metadata.countries}
+    reply = call(corpus_store, "/matrix", "country=NL")
+    assert reply.status == 200
+    rows = matrix_rows(reply)
+    assert {row["data-doc"] for row in rows} == expected and 0 < len(expected) < len(documents)
+    assert all("NL" in str(row["data-country"]).split("-") for row in rows)
+    cells = [td for td in Elements(reply.text).tags("td") if "cell" in str(td.get("class")).split()]
+    assert len(cells) == len(expected) * len(taxonomy.criteria())
+    assert len(matrix_rows(call(corpus_store, "/matrix"))) == len(documents)
+
+
+def test_the_matrix_page_sorts_on_the_server_through_its_header_links(corpus_store):
+    page = call(corpus_store, "/matrix", "year_from=1960")
+    (by_country,) = [link for link in links(page, **{"class": "sort"}) if "sort=country" in link]
+    assert parse_qs(urlsplit(by_country).query) == {"year_from": ["1960"], "sort": ["country"]}
+    countries = [
+        str(row["data-country"])
+        for row in matrix_rows(call(corpus_store, "/matrix", urlsplit(by_country).query))
+    ]
+    years = [int(str(row["data-year"])) for row in matrix_rows(page)]
+    assert countries == sorted(countries) and len(countries) == 7 and years == sorted(years)
+    assert call(corpus_store, "/matrix", "sort=colour").status == 400
+
+
+def test_every_matrix_cell_links_to_its_evidence_on_the_same_page(corpus_store):
+    elements = Elements(call(corpus_store, "/matrix", "country=PH").text)
+    ids = {attributes.get("id") for _, attributes, _ in elements.found}
+    targets = [str(a["href"])[1:] for a in elements.tags("a") if str(a["href"]).startswith("#ev-")]
+    assert len(targets) == len(taxonomy.criteria()) and set(targets) <= ids
+    clause_links = [
+        str(a["href"]) for a in elements.tags("a") if "/doc/" in str(a["href"]) and "#" in str(a["href"])
+    ]
+    assert clause_links, "evidence clauses link to the agreement page at the clause"
+
+
+def test_the_report_download_is_the_offline_report_of_the_same_selection(corpus_store):
+    reply = call(corpus_store, "/report.html", "country=PH")
+    assert reply.status == 200 and reply.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert reply.headers["Content-Disposition"] == 'attachment; filename="blamine-report.html"'
+    assert len(matrix_rows(reply)) == 1 and "country PH" in reply.text
+    assert "data:image/png;base64," in reply.text
+
+
 def test_a_query_too_common_to_rank_says_the_count_is_a_lower_bound(corpus_store, monkeypatch):
     monkeypatch.setattr(search_module, "RANK_CAP", 10)
     words = " ".join(call(corpus_store, "/", "q=the&limit=5").text.split())
@@ -450,8 +521,6 @@ def test_serve_refuses_a_folder_that_is_not_a_store(tmp_path):
 
 # --- a real headless browser -------------------------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium")
-CHROMEDRIVER = shutil.which("chromedriver")
 SCREENSHOT = ROOT / "tests" / "artifacts" / "web-search.png"
 
 
@@ -471,36 +540,6 @@ def served_corpus(corpus_store, tmp_path_factory) -> Iterator[str]:
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """Debian's headless Chromium through its chromedriver, both named explicitly, so Selenium Manager
-    never runs and nothing is downloaded (``SE_OFFLINE`` forbids it too, in case it were asked)."""
-    if not (CHROMIUM and CHROMEDRIVER):
-        pytest.skip(
-            "no chromium/chromedriver on PATH: install Debian chromium and chromium-driver "
-            "(scripts/install-system-deps.sh)"
-        )
-    webdriver = pytest.importorskip(
-        "selenium.webdriver", reason="selenium is not installed (pip install -e '.[dev]')"
-    )
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for argument in ("--headless=new", "--window-size=1366,860", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(argument)
-    if os.geteuid() == 0:
-        options.add_argument("--no-sandbox")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SE_OFFLINE", "true")
-        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.implicitly_wait(5)
-    try:
-        yield driver
-    finally:
-        driver.quit()
 
 
 def test_browser_tab_reaches_the_search_box_and_a_query_highlights_its_words(
@@ -548,6 +587,26 @@ def test_browser_country_filter_narrows_the_results_to_the_count_its_facet_showe
     assert after == facet_count < before
     metas = [meta.text for meta in browser.find_elements(By.CSS_SELECTOR, ".hit .meta")]
     assert metas and all("PH" in meta for meta in metas)
+
+
+def test_browser_follows_the_matrix_link_of_a_country_search_to_that_countrys_agreements(
+    browser, served_corpus, corpus_store
+):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(served_corpus + "/?country=KW")
+    browser.find_element(By.ID, "matrix-link").click()
+    WebDriverWait(browser, 20).until(lambda driver: urlsplit(driver.current_url).path == "/matrix")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.matrix tbody tr")
+    expected = [d.doc_id for d in store_module.iter_documents(corpus_store) if "KW" in d.metadata.countries]
+    assert [row.get_attribute("data-doc") for row in rows] == expected
+    assert all("KW" in row.find_element(By.CLASS_NAME, "country").text for row in rows)
+    cell = rows[0].find_element(By.CSS_SELECTOR, "td.cell.v-yes")
+    assert (
+        cell.get_attribute("title")
+        and cell.value_of_css_property("background-color") == "rgba(0, 114, 178, 1)"
+    )
 
 
 def test_browser_opens_an_agreement_at_the_clause_and_follows_a_pdf_link(
