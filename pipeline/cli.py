@@ -84,9 +84,34 @@ def options(
             help="After an error line, show its detail (the traceback). Give it before the command.",
         ),
     ] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            is_eager=True,
+            callback=lambda asked: _print_version() if asked else None,
+            help="Print the package and default model versions, and exit.",
+        ),
+    ] = False,
 ) -> None:
     """blamine: bilateral labour migration agreements → clauses, provision labels and scorecards."""
     _shown["verbose"] = verbose or os.environ.get(VERBOSE_VARIABLE, "") not in ("", "0")
+
+
+def _print_version() -> None:
+    """What to cite and to report with a bug: the package, and the model that made the labels; then exit
+    (``--version`` is eager, so no command is needed)."""
+    from importlib.metadata import version
+
+    from .classify import read_manifest, resolve_model_dir
+
+    try:
+        directory = resolve_model_dir(None)
+        model = f"model {read_manifest(directory).get('version', directory.name)} ({directory})"
+    except BlamineError as exc:
+        model = f"no usable default model ({exc.reason})"
+    typer.echo(f"blamine {version('blamine')}, {model}")
+    raise typer.Exit()
 
 
 def _detail(detail: str | None) -> None:
@@ -879,6 +904,9 @@ def train(
     ] = DEFAULT_MODELS_DIR,
     folds: Annotated[int, typer.Option(help="Grouped cross-validation folds.")] = 5,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    jobs: Annotated[
+        int, typer.Option(help="Processes fitting folds and labels at once (0 = one per CPU core).")
+    ] = 0,
     adjudicator: Annotated[
         str | None, typer.Option(help="Annotator whose judgement wins a disagreement (default: majority).")
     ] = None,
@@ -905,6 +933,7 @@ def train(
             folds=folds,
             seed=seed,
             adjudicator=adjudicator,
+            n_jobs=jobs or os.cpu_count() or 1,
         )
     except ValueError as exc:
         typer.echo(f"ERROR train: {exc}", err=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from joblib import parallel_config
 
 from .annotations import judgements_path, read_annotations, training_labels
 from .classify import ClauseClassifier
@@ -234,10 +235,14 @@ def train(
     seed: int = 0,
     evaluate: bool = True,
     adjudicator: str | None = None,
+    n_jobs: int = 1,
 ) -> tuple[Path, dict[str, Any]]:
     """Train on all data, evaluate grouped by agreement and save the candidate as ``out_dir/<version>``
     with its manifest, model card and training-set keys. It does not become the default: that is
-    :func:`pipeline.registry.promote`'s decision. Returns the version directory and the evaluation."""
+    :func:`pipeline.registry.promote`'s decision. Returns the version directory and the evaluation.
+
+    ``n_jobs`` processes fit the cross-validation folds at once, and then the final model's labels (one
+    logistic regression each); the result does not depend on it."""
     examples = load_examples(annotation_dirs, shared, adjudicator)
     if not examples:
         raise ValueError(f"no training examples found in {annotation_dirs}")
@@ -250,7 +255,9 @@ def train(
     if evaluate:
         texts = [e.text for e in examples]
         splits = agreement_folds([e.group for e in examples], folds)
-        proba, fold_of = out_of_fold_proba(CANDIDATES[DEFAULT_CANDIDATE], texts, y, labels, splits, seed=seed)
+        proba, fold_of = out_of_fold_proba(
+            CANDIDATES[DEFAULT_CANDIDATE], texts, y, labels, splits, seed=seed, n_jobs=n_jobs
+        )
         thresholds = tune_thresholds(proba, y, labels)
         groups = [e.group for e in examples]
         families = {label.id: label.group for label in taxonomy_labels()}
@@ -268,7 +275,10 @@ def train(
 
     model = CANDIDATES[DEFAULT_CANDIDATE].make(labels, seed)
     model.thresholds, model.version = thresholds, version
-    model.fit([e.text for e in examples], y)
+    # MultiOutputClassifier fits the labels through joblib. No memory-mapping of the feature matrix:
+    # liblinear converts its input in place, which fails on joblib's read-only maps of large arrays.
+    with parallel_config(n_jobs=n_jobs, max_nbytes=None):
+        model.fit([e.text for e in examples], y)
     sources: dict[str, int] = {}
     for example in examples:
         sources[example.source] = sources.get(example.source, 0) + 1

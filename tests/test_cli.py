@@ -138,3 +138,14 @@ def test_a_bug_is_one_line_with_what_to_do_and_the_traceback_only_with_verbose(m
         )
         assert ("Traceback (most recent call last):" in lines) is shows_traceback
         assert (len(lines) == 1) is not shows_traceback
+
+
+def test_version_names_the_package_and_the_default_model_without_a_command():
+    from importlib.metadata import version
+
+    from pipeline.classify import read_manifest, resolve_model_dir
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0, result.output
+    shipped = read_manifest(resolve_model_dir(None))["version"]
+    assert result.output.startswith(f"blamine {version('blamine')}, model {shipped} (")

@@ -95,3 +95,24 @@ def test_shipped_model_labels_clauses_of_a_bundled_agreement(shipped_model):
     assert "duration_amendment_termination" in labels_of["art-10.1"] | labels_of["art-10.2"]
     assert all(0.0 <= s.score <= 1.0 for c in doc.clauses for s in c.labels)
     assert doc.model is not None and doc.model.version == shipped_model.version
+
+
+def test_training_in_parallel_gives_the_same_model(small_model_dir, tmp_path):
+    """The model file is not byte-identical between runs (skops' zip), so "the same model" is the same
+    version, thresholds and probabilities (to rounding: the labels' fits meet in another order)."""
+    _, version_dir, _ = small_model_dir
+    annotations = tmp_path / "ann"
+    annotations.mkdir()
+    lines = (ROOT / "annotations" / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
+    (annotations / "sample.jsonl").write_text("\n".join(lines[:250]) + "\n", encoding="utf-8")
+    parallel_dir, _ = train(
+        annotations, tmp_path / "models", shared=tmp_path / "no-shared", folds=2, n_jobs=2
+    )
+    assert parallel_dir.name == version_dir.name
+    thresholds = [
+        json.loads((d / "manifest.json").read_text())["thresholds"] for d in (version_dir, parallel_dir)
+    ]
+    assert thresholds[0] == thresholds[1]
+    texts = [json.loads(line)["text"] for line in lines[300:400]]
+    sequential, parallel = (load_model(d).predict_proba(texts) for d in (version_dir, parallel_dir))
+    assert abs(sequential - parallel).max() < 1e-9
