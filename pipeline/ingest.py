@@ -526,8 +526,8 @@ class Batch:
         a local one started for the run, see :func:`joblib_backend`); they get only the small :class:`Job`
         objects and the driver still writes the store alone.
 
-        Results arrive as they are done (:func:`_outcomes`); only a few documents are in flight at a
-        time, so the driver's memory does not grow with the batch. A model that cannot be loaded stops the
+        Results arrive as they are done, a chunk of files at a time (:func:`_outcomes`), so the driver's
+        memory does not grow with the batch. A model that cannot be loaded stops the
         batch (it is not the files' fault) with its ``E_MODEL`` error.
         """
         check_backend(backend, scheduler)
@@ -631,23 +631,22 @@ class Batch:
 
 UNSTREAMED_BACKENDS = ("ray",)
 """joblib backends that cannot hand back results as they finish (Ray's refuses ``return_as="generator"``)."""
-CHUNK_PER_JOB = 4
-"""Without streaming, tasks go to the workers in chunks of this many per worker."""
+CHUNK_PER_JOB = 8
+"""Tasks go to the workers in chunks of this many per worker: the bound on finished documents the driver
+may hold (see :func:`_outcomes`)."""
 
 
 def _outcomes(tasks: Iterator[Any], n_jobs: int, stream: bool) -> Iterator[Outcome]:
-    """Run joblib ``tasks`` on ``n_jobs`` workers and yield their outcomes with a bounded number in flight.
+    """Run joblib ``tasks`` on ``n_jobs`` workers and yield their outcomes, never holding more than one
+    chunk of :data:`CHUNK_PER_JOB` × ``n_jobs`` of them.
 
-    Streaming backends yield each outcome as it completes, with at most ``2 × n_jobs`` dispatched. The
-    others get the tasks in chunks of :data:`CHUNK_PER_JOB` × ``n_jobs`` and yield each chunk when all of it
-    is done: still bounded memory, at the price of workers idling while a chunk's slowest file finishes."""
-    if stream:
-        parallel = Parallel(
-            n_jobs=n_jobs, return_as="generator_unordered", pre_dispatch="2 * n_jobs", batch_size=1
-        )
-        yield from parallel(tasks)
-        return
-    parallel = Parallel(n_jobs=n_jobs, batch_size=1)
+    joblib dispatches a new task whenever one *completes*, not when its result is consumed, so one long
+    streaming call lets finished documents pile up in the driver whenever the driver (the store's only
+    writer) is slower than the workers, as in ``--reclassify``: 721 MB at 1,000 documents. Chunks bound
+    that. Within a chunk, streaming backends yield each outcome as it completes; the others (Ray) yield the
+    chunk when all of it is done. The price is workers idling while a chunk's slowest file finishes."""
+    options: dict[str, Any] = {"return_as": "generator_unordered"} if stream else {}
+    parallel = Parallel(n_jobs=n_jobs, batch_size=1, pre_dispatch="all", **options)
     while chunk := list(itertools.islice(tasks, CHUNK_PER_JOB * n_jobs)):
         yield from parallel(chunk)
 

@@ -437,3 +437,26 @@ def test_unknown_backend_is_a_one_line_error(tmp_path):
     assert result.exit_code == 1
     assert result.output.startswith("ERROR --backend spark: unknown backend")
     assert result.output.strip().endswith("[E_BACKEND]") and len(result.output.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_a_slow_driver_never_holds_more_than_a_chunk_of_finished_documents(stream):
+    """Regression: joblib dispatches on completion, so with one long call the finished documents piled up
+    in the driver whenever it wrote more slowly than the workers worked (721 MB in --reclassify)."""
+    from joblib import delayed, parallel_config
+
+    from pipeline.ingest import CHUNK_PER_JOB, _outcomes
+
+    done: list[int] = []
+
+    def work(number: int) -> int:
+        done.append(number)
+        return number
+
+    n_jobs, total, most_ahead = 2, 5 * CHUNK_PER_JOB * 2, 0
+    with parallel_config(backend="threading"):
+        for consumed, _ in enumerate(_outcomes((delayed(work)(n) for n in range(total)), n_jobs, stream), 1):
+            time.sleep(0.005)  # the driver writing the store
+            most_ahead = max(most_ahead, len(done) - consumed)
+    assert len(done) == total
+    assert most_ahead < CHUNK_PER_JOB * n_jobs
