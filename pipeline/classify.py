@@ -15,22 +15,20 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import skops.io as sio
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.multioutput import MultiOutputClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
 
 from .errors import E_MODEL, BlamineError
-from .features import TRUSTED_TYPES as FEATURE_TRUSTED_TYPES
-from .features import build_features
 from .model import Document, LabelScore, ModelInfo
 from .obligation import mark_strength
 from .segment import classification_units
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
+# scikit-learn and skops are imported where a model is built, saved or loaded, not here: they take about
+# 2 s to import, which every command (search, report, export, …) would otherwise pay at start-up.
 
 FEATURE_SETS = ("stems-cues", "tfidf")
 MODEL_FILE = "model.skops"
@@ -38,13 +36,19 @@ MANIFEST_FILE = "manifest.json"
 DEFAULT_MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MIN_EXAMPLES = 3
 """Positives and negatives a label needs to be trained (calibration uses 3 folds)."""
-TRUSTED_TYPES = [
+OWN_TRUSTED_TYPES = [
     "sklearn.calibration._CalibratedClassifier",
     "sklearn.calibration._SigmoidCalibration",
-    *FEATURE_TRUSTED_TYPES,
 ]
-"""Types outside skops' default trusted set, reviewed: two scikit-learn internals that only hold data, and
-our own feature functions and transformer."""
+"""Types outside skops' default trusted set, reviewed: two scikit-learn internals that only hold data (our
+own feature functions and transformer are listed in :data:`pipeline.features.TRUSTED_TYPES`)."""
+
+
+def trusted_types() -> list[str]:
+    """Every type outside skops' default set that a blamine model may hold."""
+    from .features import TRUSTED_TYPES as FEATURE_TRUSTED_TYPES
+
+    return [*OWN_TRUSTED_TYPES, *FEATURE_TRUSTED_TYPES]
 
 
 def model_name(features: str) -> str:
@@ -53,6 +57,13 @@ def model_name(features: str) -> str:
 
 def build_pipeline(features: str = "stems-cues", *, seed: int = 0) -> Pipeline:
     """The untrained estimator: features → one calibrated logistic regression per label."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multioutput import MultiOutputClassifier
+    from sklearn.pipeline import Pipeline
+
+    from .features import build_features
+
     if features not in FEATURE_SETS:
         raise ValueError(f"unknown feature set {features!r}; expected one of {FEATURE_SETS}")
     union = build_features() if features == "stems-cues" else _tfidf_features()
@@ -72,6 +83,9 @@ def build_pipeline(features: str = "stems-cues", *, seed: int = 0) -> Pipeline:
 
 def _tfidf_features() -> FeatureUnion:
     """Word 1–2-gram and character 2–5-gram TF-IDF (the first baseline)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.pipeline import FeatureUnion
+
     return FeatureUnion(
         [
             (
@@ -150,6 +164,8 @@ class ClauseClassifier:
             raise RuntimeError("classifier is not fitted")
         directory.mkdir(parents=True, exist_ok=True)
         model_path = directory / MODEL_FILE
+        import skops.io as sio
+
         sio.dump(self.pipeline_, model_path, compression=zipfile.ZIP_DEFLATED, compresslevel=9)
         full = {
             "name": model_name(self.features),
@@ -210,10 +226,13 @@ def load_model(models_dir: Path | None = None) -> ClauseClassifier:
     directory = resolve_model_dir(models_dir)
     manifest = read_manifest(directory)
     model_path = verify_model_file(directory, manifest)
-    untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in TRUSTED_TYPES]
+    import skops.io as sio
+
+    trusted = trusted_types()
+    untrusted = [t for t in sio.get_untrusted_types(file=model_path) if t not in trusted]
     if untrusted:
         raise BlamineError(model_path, f"model holds types outside skops' trusted set: {untrusted}", E_MODEL)
-    pipeline = sio.load(model_path, trusted=TRUSTED_TYPES)
+    pipeline = sio.load(model_path, trusted=trusted)
     return ClauseClassifier(
         labels=list(manifest["labels"]),
         thresholds={k: float(v) for k, v in manifest["thresholds"].items()},
