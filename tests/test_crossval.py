@@ -56,6 +56,28 @@ def test_thresholds_are_tuned_per_label():
     assert thresholds["x"] > 0.2 and thresholds["z"] <= 0.3
 
 
+def test_tuned_thresholds_are_the_first_best_f1_of_the_grid_as_scikit_learn_counts_it():
+    from sklearn.metrics import f1_score
+
+    from pipeline.crossval import THRESHOLD_GRID
+
+    rng = np.random.default_rng(7)
+    for _ in range(50):
+        n = int(rng.integers(5, 300))
+        y = (rng.random((n, 6)) < rng.random(6) * 0.4).astype(int)
+        proba = np.round(rng.random((n, 6)) * (0.5 + 0.4 * y), int(rng.integers(1, 3)))  # many ties
+        labels = [f"label{j}" for j in range(6)]
+        expected = {
+            label: float(
+                THRESHOLD_GRID[np.argmax([f1_score(y[:, j], proba[:, j] >= t) for t in THRESHOLD_GRID])]
+            )
+            if y[:, j].any()
+            else 0.5
+            for j, label in enumerate(labels)
+        }
+        assert tune_thresholds(proba, y, labels) == expected
+
+
 def test_evaluate_command_compares_on_grouped_folds_and_saves_json_and_charts(tmp_path: Path):
     lines = (ROOT / "annotations" / "clauses.jsonl").read_text(encoding="utf-8").splitlines()
     groups: list[str] = []
