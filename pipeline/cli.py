@@ -401,6 +401,49 @@ HIGHLIGHT = "**"
 """How the CLI marks matched words in snippets (table, CSV and JSON alike)."""
 
 
+LabelFilter = Annotated[
+    list[str] | None, typer.Option(help="Provision label id or code (A3); repeat for all of several.")
+]
+CountryFilter = Annotated[str | None, typer.Option(help="Either party (ISO 3166 alpha-2).")]
+OriginFilter = Annotated[str | None, typer.Option(help="Country the workers come from (ISO2).")]
+DestinationFilter = Annotated[str | None, typer.Option(help="Country they go to (ISO2).")]
+YearFilter = Annotated[str | None, typer.Option(help="1990-2010, 1990-, -1960 or 1975.")]
+TypeFilter = Annotated[str | None, typer.Option("--type", help="Instrument type (BLA, MOU, ...).")]
+LanguageFilter = Annotated[str | None, typer.Option(help="Clause language (ISO 639-1).")]
+StrengthFilter = Annotated[
+    str | None, typer.Option(help="binding, hedged, negated, excluded or descriptive.")
+]
+ExpandOption = Annotated[
+    bool, typer.Option("--expand/--no-expand", help="Add our multilingual synonyms of each word.")
+]
+"""The filters of ``search``, shared by ``report``, which picks agreements the way search picks clauses."""
+
+
+def _search_filters(
+    label: list[str] | None,
+    country: str | None,
+    origin: str | None,
+    destination: str | None,
+    year: str | None,
+    type_: str | None,
+    language: str | None,
+    strength: str | None,
+) -> SearchFilters:
+    """The command-line filters as :class:`SearchFilters`; raises ``QueryError`` on a bad one."""
+    years = parse_years(year) if year else (None, None)
+    return SearchFilters(
+        labels=tuple(label or ()),
+        country=country,
+        origin=origin,
+        destination=destination,
+        year_from=years[0],
+        year_to=years[1],
+        type=type_,
+        language=language,
+        strength=strength,
+    )
+
+
 @app.command()
 def search(
     query: Annotated[
@@ -411,23 +454,17 @@ def search(
         ),
     ] = None,
     store: StoreOption = store_module.DEFAULT_STORE,
-    label: Annotated[
-        list[str] | None, typer.Option(help="Provision label id or code (A3); repeat for all of several.")
-    ] = None,
-    country: Annotated[str | None, typer.Option(help="Either party (ISO 3166 alpha-2).")] = None,
-    origin: Annotated[str | None, typer.Option(help="Country the workers come from (ISO2).")] = None,
-    destination: Annotated[str | None, typer.Option(help="Country they go to (ISO2).")] = None,
-    year: Annotated[str | None, typer.Option(help="1990-2010, 1990-, -1960 or 1975.")] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="Instrument type (BLA, MOU, ...).")] = None,
-    language: Annotated[str | None, typer.Option(help="Clause language (ISO 639-1).")] = None,
-    strength: Annotated[
-        str | None, typer.Option(help="binding, hedged, negated, excluded or descriptive.")
-    ] = None,
+    label: LabelFilter = None,
+    country: CountryFilter = None,
+    origin: OriginFilter = None,
+    destination: DestinationFilter = None,
+    year: YearFilter = None,
+    type_: TypeFilter = None,
+    language: LanguageFilter = None,
+    strength: StrengthFilter = None,
     limit: Annotated[int, typer.Option(min=0, help="Hits to show.")] = 20,
     offset: Annotated[int, typer.Option(min=0, help="Hits to skip (paging).")] = 0,
-    expand: Annotated[
-        bool, typer.Option("--expand/--no-expand", help="Add our multilingual synonyms of each word.")
-    ] = False,
+    expand: ExpandOption = False,
     format: Annotated[str, typer.Option("--format", "-f", help="table, json or csv")] = "table",
 ) -> None:
     """Search the clauses of the stored agreements: ranked hits with highlighted snippets."""
@@ -435,18 +472,7 @@ def search(
         typer.echo(f"ERROR --format: expected table, json or csv, got {format!r}", err=True)
         raise typer.Exit(code=2)
     try:
-        years = parse_years(year) if year else (None, None)
-        filters = SearchFilters(
-            labels=tuple(label or ()),
-            country=country,
-            origin=origin,
-            destination=destination,
-            year_from=years[0],
-            year_to=years[1],
-            type=type_,
-            language=language,
-            strength=strength,
-        )
+        filters = _search_filters(label, country, origin, destination, year, type_, language, strength)
         result = search_index(store, query, filters, limit, offset, expand_synonyms=expand)
     except QueryError as exc:
         typer.echo(f"ERROR search: {exc}", err=True)
@@ -595,39 +621,22 @@ def report(
         Path,
         typer.Option("--out", "-o", help="HTML file to write; PNG charts go to <name>-charts/ beside it."),
     ] = Path("report.html"),
-    label: Annotated[
-        list[str] | None, typer.Option(help="Provision label id or code (A3); repeat for all of several.")
-    ] = None,
-    country: Annotated[str | None, typer.Option(help="Either party (ISO 3166 alpha-2).")] = None,
-    origin: Annotated[str | None, typer.Option(help="Country the workers come from (ISO2).")] = None,
-    destination: Annotated[str | None, typer.Option(help="Country they go to (ISO2).")] = None,
-    year: Annotated[str | None, typer.Option(help="1990-2010, 1990-, -1960 or 1975.")] = None,
-    type_: Annotated[str | None, typer.Option("--type", help="Instrument type (BLA, MOU, ...).")] = None,
-    language: Annotated[str | None, typer.Option(help="Clause language (ISO 639-1).")] = None,
-    strength: Annotated[
-        str | None, typer.Option(help="binding, hedged, negated, excluded or descriptive.")
-    ] = None,
-    expand: Annotated[
-        bool, typer.Option("--expand/--no-expand", help="Add our multilingual synonyms of each word.")
-    ] = False,
+    label: LabelFilter = None,
+    country: CountryFilter = None,
+    origin: OriginFilter = None,
+    destination: DestinationFilter = None,
+    year: YearFilter = None,
+    type_: TypeFilter = None,
+    language: LanguageFilter = None,
+    strength: StrengthFilter = None,
+    expand: ExpandOption = False,
 ) -> None:
     """Comparative report: the agreements × criteria matrix, coverage by decade and region, the weakest
     and strongest agreements, with evidence; one offline HTML file plus PNG charts."""
     from .report import load_matrix, write_report  # matplotlib loads only for this command
 
     try:
-        years = parse_years(year) if year else (None, None)
-        filters = SearchFilters(
-            labels=tuple(label or ()),
-            country=country,
-            origin=origin,
-            destination=destination,
-            year_from=years[0],
-            year_to=years[1],
-            type=type_,
-            language=language,
-            strength=strength,
-        )
+        filters = _search_filters(label, country, origin, destination, year, type_, language, strength)
         started = time.perf_counter()
         matrix = load_matrix(store, filters, query, expand_synonyms=expand)
         paths = write_report(matrix, out)
