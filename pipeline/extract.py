@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
-from joblib.externals.loky import get_reusable_executor
+from joblib.externals.loky import ProcessPoolExecutor
 
 from . import ocr
 from .errors import (
@@ -411,10 +411,12 @@ def _ocr_scanned_pages(
         todo = todo[1:]
     lang = ocr.tesseract_languages(languages)
     if jobs > 1 and len(todo) > 1:
-        # joblib's process pool (loky): PDFium is not thread-safe, so pages go to processes.
-        pool = get_reusable_executor(max_workers=min(jobs, len(todo)))
+        # joblib's process pool (loky): PDFium is not thread-safe, so pages go to processes. The pool
+        # lives for this document only: ingest extracts each file in a fresh process, where a pool kept
+        # for reuse would have to be shut down after every file, scanned or not, at about 70 ms a file.
         count = len(todo)
-        results = list(pool.map(_ocr_one, [path] * count, [password] * count, todo, [lang] * count))
+        with ProcessPoolExecutor(max_workers=min(jobs, count)) as pool:
+            results = list(pool.map(_ocr_one, [path] * count, [password] * count, todo, [lang] * count))
     else:
         results = [_ocr_one(path, password, index, lang) for index in todo]
     for index, result in zip(todo, results, strict=True):

@@ -22,8 +22,6 @@ from dataclasses import asdict, dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from joblib.externals.loky import get_reusable_executor
-
 from .errors import E_CRASH, E_INTERNAL, E_MEMORY, E_TIMEOUT, BlamineError
 from .extract import ExtractOptions, extract
 from .model import Document
@@ -125,9 +123,6 @@ def _work(sender: Connection, path: str, options: ExtractOptions, max_memory_mb:
             sender.send(("error", (path, reason, E_INTERNAL, traceback.format_exc())))
     finally:
         sender.close()
-        # Parallel OCR keeps a pool of worker processes for reuse; this process is about to end, so end
-        # them now rather than leave them idle (holding the caller's pipes open) until their timeout.
-        get_reusable_executor().shutdown(wait=True)
 
 
 def _virtual_memory() -> int:
