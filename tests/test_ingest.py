@@ -460,3 +460,15 @@ def test_a_slow_driver_never_holds_more_than_a_chunk_of_finished_documents(strea
             most_ahead = max(most_ahead, len(done) - consumed)
     assert len(done) == total
     assert most_ahead < CHUNK_PER_JOB * n_jobs
+
+
+def test_each_chunk_of_jobs_starts_with_its_largest_files():
+    """A chunk ends when its slowest file does: largest first, so workers do not idle behind a big file
+    started last. Every job is kept, and chunks keep their members (the order across chunks is the plan's)."""
+    from pipeline.extract import ExtractOptions
+    from pipeline.ingest import Job, largest_first_in_chunks
+
+    sizes = [5, 40, 7, 12, 30, 1, 9]
+    jobs = [Job(f"/{n}.pdf", None, size, "s", ExtractOptions()) for n, size in enumerate(sizes)]
+    ordered = [job.size for job in largest_first_in_chunks(jobs, 3)]
+    assert ordered == [40, 7, 5, 30, 12, 1, 9]
