@@ -24,6 +24,8 @@ EXPECTED_KEYS = {
     "generation_seconds",
     "baseline",
     "born_digital_jobs1",
+    "born_digital_all_jobs2",
+    "vs_pdfplumber_jobs2",
     "jobs1",
     "jobs2",
     "rerun",
@@ -73,5 +75,6 @@ def test_bench_ingest_tiny_run(tmp_path: Path) -> None:
     assert result["jobs2"]["error"] is None and result["jobs2"]["stored"] >= 2
     assert result["rerun"]["stored"] == 0  # nothing changed, nothing redone
     assert result["speedup"] is not None and result["rerun_percent"] is not None
+    assert result["vs_pdfplumber"] is not None and result["vs_pdfplumber_jobs2"] is not None
     assert result["jobs2"]["peak_rss_mb"]["driver"] > 0
     assert (tmp_path / "corpus" / "corpus.json").is_file()
