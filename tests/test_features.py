@@ -224,6 +224,36 @@ def test_char_gram_vectorizer_fitted_by_fit_or_fit_transform_gives_the_same_matr
     assert (by_fit.transform(texts) != by_fit_transform.transform(texts)).nnz == 0
 
 
+@pytest.mark.parametrize("cls", [LookupTfidfVectorizer, CharGramTfidfVectorizer])
+def test_vectorizer_saved_with_skops_keeps_its_vocabulary_as_one_array_and_transforms_alike(tmp_path, cls):
+    """The vocabulary travels as one term array (one ``.npy`` entry, not a node per term: loading the
+    shipped model took 1.5 s longer with the dict); a NUL-holding vocabulary keeps the dict."""
+    import zipfile
+
+    import skops.io as sio
+
+    from pipeline.classify import trusted_types
+
+    texts = [text for text in _annotated(200) + TRICKY if "\x00" not in text]
+    for vocabulary_texts, as_array in ((texts, True), ([*texts, "wage\x00s are paid"], False)):
+        fitted = cls(analyzer=char_tokens).fit(vocabulary_texts)
+        path = tmp_path / f"{cls.__name__}-{as_array}.skops"
+        sio.dump(fitted, path)
+        assert ("vocabulary_terms_" in zipfile.ZipFile(path).read("schema.json").decode()) is as_array
+        loaded = sio.load(path, trusted=trusted_types())
+        assert loaded.vocabulary_ == fitted.vocabulary_ and hasattr(fitted, "vocabulary_")
+        assert (loaded.transform(texts) != fitted.transform(texts)).nnz == 0
+
+
+def test_vectorizer_state_saved_with_the_vocabulary_dict_still_loads():
+    """Model files written before the term array hold ``vocabulary_`` itself."""
+    fitted = LookupTfidfVectorizer(analyzer=word_tokens).fit(_annotated(50))
+    older_state = {**fitted.__dict__}
+    restored = LookupTfidfVectorizer.__new__(LookupTfidfVectorizer)
+    restored.__setstate__(older_state)
+    assert restored.vocabulary_ == fitted.vocabulary_
+
+
 def test_char_gram_vectorizer_refuses_another_analyzer():
     with pytest.raises(ValueError, match="char_tokens"):
         CharGramTfidfVectorizer(analyzer=word_tokens).fit(["wages are paid monthly"])
