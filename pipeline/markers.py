@@ -134,7 +134,10 @@ SALUTATION = _words(
     "Signor Ambasciatore",
     "Eccellenza",
 )
-SALUTATION_RE = re.compile(rf"(?:^|(?<=\s))(?:{SALUTATION})\s*[,:!]")
+# A salutation anywhere, even inside a word: one scan of a whole text finds the only places where
+# SALUTATION_RE (a salutation starting a word) can match.
+SALUTATION_ANYWHERE_RE = re.compile(rf"(?:{SALUTATION})\s*[,:!]")
+SALUTATION_RE = re.compile(rf"(?:^|(?<=\s)){SALUTATION_ANYWHERE_RE.pattern}")
 YEAR_AT_END_RE = re.compile(rf"\b{_YEAR}\s*\.?\s*$")
 _CLOSING = _words(
     "I have the honour",
@@ -220,9 +223,13 @@ _WITNESS = _words(
 # or the agreed text after the note's lead-out ("… ce qui suit: Au moment …").
 # An article heading glued to the end of the previous sentence ("… shall apply. Article 5" + a capitalised
 # next line) also starts there.
-INLINE_BREAK_RE = re.compile(
-    rf"(?<=[.;:!?”\"»])[ \t]+(?=(?:{_CLOSING}|{_WITNESS})\b)|(?:{_LEAD_OUT}):[ \t]+(?=[A-ZÀ-Ý])"
-    rf"|(?<=[.;:])[ \t]*(?={_ARTICLE_WORDS}\s*{_NUMBER}[.:]?[ \t]*\n[ \t]*[A-ZÀ-Ý(])"
+# One pattern per kind of break, each searched on its own: three plain scans beat one scan that tries three
+# alternatives at every character. A break is where a match ends, always the end of a run of spaces, so
+# matches of different kinds that overlap end at the same break.
+INLINE_BREAK_RES = (
+    re.compile(rf"(?<=[.;:!?”\"»])[ \t]+(?=(?:{_CLOSING}|{_WITNESS})\b)"),
+    re.compile(rf"(?:{_LEAD_OUT}):[ \t]+(?=[A-ZÀ-Ý])"),
+    re.compile(rf"(?<=[.;:])[ \t]*(?={_ARTICLE_WORDS}\s*{_NUMBER}[.:]?[ \t]*\n[ \t]*[A-ZÀ-Ý(])"),
 )
 
 # -- front matter --------------------------------------------------------------------------------------

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from importlib.util import find_spec, module_from_spec, spec_from_file_location
+from operator import itemgetter
 from pathlib import Path
 
 import pycountry
@@ -94,7 +95,9 @@ def _strip_accents(text: str) -> str:
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text.replace("’", "'"))
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # Whole documents come through here: delete the few distinct marks in one regex pass, not char by char.
+    marks = "".join(sorted(ch for ch in set(decomposed) if unicodedata.combining(ch)))
+    stripped = re.sub(f"[{re.escape(marks)}]", "", decomposed) if marks else decomposed
     return unicodedata.normalize("NFC", stripped)  # recompose Hangul syllables split by NFKD
 
 
@@ -138,27 +141,41 @@ def _stop_words() -> dict[str, frozenset[str]]:
 
 
 @cache
-def _stop_word_weights() -> dict[str, dict[str, float]]:
-    """word → {language: weight}; a word shared by k lists counts 1/k, so 'de' or 'a' barely vote."""
+def _stop_word_votes() -> dict[str, tuple[tuple[str, float], ...]]:
+    """token → its (language, weight) votes; a word shared by k lists counts 1/k, so 'de' or 'a' barely vote.
+
+    A token with a trailing apostrophe ("l'", "dell'") that is no stop word itself votes as the word without
+    it. Folding that fallback into the table leaves one dict look-up per token, the inner loop of every vote.
+    """
     owners: dict[str, list[str]] = {}
     for lang, words in _stop_words().items():
         for word in words:
             owners.setdefault(word.replace("’", "'"), []).append(lang)
-    return {word: {lang: 1 / len(langs) for lang in langs} for word, langs in owners.items()}
+    # A list may hold a word in both spellings ("l'" and "l’"): its language still votes once (a dict key),
+    # at 1/k for the k entries.
+    votes = {word: tuple({lang: 1 / len(langs) for lang in langs}.items()) for word, langs in owners.items()}
+    for word, vote in list(votes.items()):
+        votes.setdefault(word + "'", vote)
+    return votes
+
+
+_HANGUL = re.compile("[\uac00-\ud7a3\u1100-\u11ff]")
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
 
 
 def _script_language(sample: str) -> str | None:
     """'ko' or 'ar' when Hangul or Arabic letters dominate: Latin stop words cannot judge those scripts."""
     if sample.isascii():
         return None
-    letters = [ch for ch in sample if ch.isalpha()]
+    # Counted by C-level scans rather than a Python loop over characters: this runs on every block's vote.
+    letters = sum(map(str.isalpha, sample))
     if not letters:
         return None
-    hangul = sum("\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" for ch in letters)
-    arabic = sum("\u0600" <= ch <= "\u06ff" or "\u0750" <= ch <= "\u077f" for ch in letters)
-    if hangul / len(letters) >= SCRIPT_SHARE:
+    hangul = sum(map(str.isalpha, _HANGUL.findall(sample)))
+    arabic = sum(map(str.isalpha, _ARABIC.findall(sample)))
+    if hangul / letters >= SCRIPT_SHARE:
         return "ko"
-    if arabic / len(letters) >= SCRIPT_SHARE:
+    if arabic / letters >= SCRIPT_SHARE:
         return "ar"
     return None
 
@@ -169,20 +186,37 @@ def detect_language(text: str) -> str | None:
     Counts weighted stop-word hits over the first :data:`LANGUAGE_SAMPLE_WORDS` words. A bilingual or
     mostly-numeric text gives no clear winner and yields ``None`` rather than a guess.
     """
-    words = text.split()
+    # Only the sample is split off: the rest of a long document would be split for nothing.
+    return _words_language(text.split(maxsplit=LANGUAGE_SAMPLE_WORDS)[:LANGUAGE_SAMPLE_WORDS])
+
+
+@functools.lru_cache(maxsize=16384)
+def _word_votes(word: str) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """The stop-word votes of the tokens of one word ("l'accord" → the vote of "l'"), in order.
+
+    Tokens never cross whitespace, so a text's votes are its words' votes in turn; and words repeat so
+    much that looking each one up once beats tokenising every block of every document.
+    """
+    votes = _stop_word_votes()
+    return tuple(filter(None, map(votes.get, _LETTERS.findall(word.lower().replace("’", "'")))))
+
+
+def _words_language(words: list[str]) -> str | None:
+    """:func:`detect_language` of a text already split into words, as :func:`_languages` has its blocks."""
     if len(words) < MIN_LANGUAGE_WORDS:
         return None
-    sample = " ".join(words[:LANGUAGE_SAMPLE_WORDS])
-    script = _script_language(sample)
+    sample = words[:LANGUAGE_SAMPLE_WORDS]
+    script = _script_language(" ".join(sample))
     if script:
         return script
-    weights = _stop_word_weights()
-    scores: Counter[str] = Counter()
-    for token in _LETTERS.findall(sample.lower().replace("’", "'")):
-        hit = weights.get(token) or weights.get(token.rstrip("'"))
-        if hit:
-            scores.update(hit)
-    ranked = scores.most_common(2)
+    # Totals are summed in token order and ties ranked by first vote (a stable sort, as in
+    # Counter.most_common): floating-point sums depend on their order, and the result must not.
+    scores: dict[str, float] = {}
+    for word in sample:
+        for vote in _word_votes(word):
+            for lang, weight in vote:
+                scores[lang] = weight + scores.get(lang, 0)
+    ranked = sorted(scores.items(), key=itemgetter(1), reverse=True)[:2]
     if not ranked or ranked[0][1] < MIN_STOP_WORD_SCORE:
         return None
     if len(ranked) > 1 and ranked[0][1] < LANGUAGE_MARGIN * ranked[1][1]:
@@ -808,7 +842,7 @@ def _languages(text: str, main: str | None) -> list[str]:
             blocks.append(current)
     words: Counter[str] = Counter()
     for block in blocks:
-        language = detect_language(" ".join(block))
+        language = _words_language(block)
         if language:
             words[language] += len(block)
     total = sum(words.values())

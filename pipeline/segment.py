@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 
 from .markers import (
@@ -25,7 +26,7 @@ from .markers import (
     CONTENTS_ENTRY_RE,
     CONTENTS_HEADING_RE,
     DECIMAL_RE,
-    INLINE_BREAK_RE,
+    INLINE_BREAK_RES,
     INSTRUMENT_RE,
     ITEM_RE,
     LETTER_NUMBER_RE,
@@ -35,6 +36,7 @@ from .markers import (
     PLACE_DATE_SIGNATURE_RE,
     RECITAL_RE,
     ROMAN_ITEMS,
+    SALUTATION_ANYWHERE_RE,
     SALUTATION_RE,
     SECTION_RE,
     SIGNATURE_RE,
@@ -48,7 +50,7 @@ TITLE_MAX_WORDS = 40
 HEADING_MAX_WORDS = 10
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     start: int
     end: int
@@ -78,9 +80,9 @@ def _lines(text: str) -> list[_Line]:
     """Non-blank lines with offsets (stripped of surrounding spaces) and whether a blank line precedes.
 
     A line that holds the end of one unit and the start of the next (a note's courtesy formula run on
-    after its last point, see :data:`~pipeline.markers.INLINE_BREAK_RE`) is cut in two there.
+    after its last point, see :data:`~pipeline.markers.INLINE_BREAK_RES`) is cut in two there.
     """
-    breaks = [m.end() for m in INLINE_BREAK_RE.finditer(text)]
+    breaks = sorted({m.end() for pattern in INLINE_BREAK_RES for m in pattern.finditer(text)})
     lines: list[_Line] = []
     blank = True
     offset = 0
@@ -89,7 +91,7 @@ def _lines(text: str) -> list[_Line]:
         if stripped:
             start = offset + len(raw) - len(raw.lstrip())
             end = start + len(stripped)
-            cuts = [b for b in breaks if start < b < end]
+            cuts = breaks[bisect_right(breaks, start) : bisect_left(breaks, end)]
             for piece_start, piece_end in zip([start, *cuts], [*cuts, end], strict=True):
                 piece = text[piece_start:piece_end].rstrip()
                 lines.append(
@@ -126,8 +128,15 @@ def _contents_lines(lines: list[_Line]) -> set[int]:
             in_contents = True
             found.add(k)
             continue
-        entry = CONTENTS_ENTRY_RE.search(line.text) is not None
-        numbered = PAGE_NUMBER_AT_END_RE.search(line.text) is not None and len(line.text.split()) >= 3
+        # Both patterns end in a digit (``\d``: a decimal), and searching for an end-anchored pattern tries
+        # every position of the line: most lines are ruled out by their last character.
+        ends_in_digit = line.text[-1:].isdecimal()
+        entry = ends_in_digit and CONTENTS_ENTRY_RE.search(line.text) is not None
+        numbered = (
+            ends_in_digit
+            and PAGE_NUMBER_AT_END_RE.search(line.text) is not None
+            and len(line.text.split()) >= 3
+        )
         if entry or (in_contents and numbered):
             found.add(k)
         else:
@@ -157,22 +166,32 @@ def _is_sender(line: _Line) -> bool:
     )
 
 
-def _note_starts(lines: list[_Line]) -> tuple[dict[int, int], set[int]]:
+def _note_starts(lines: list[_Line], text: str) -> tuple[dict[int, int], set[int]]:
     """Where diplomatic notes start: {first line: line holding the salutation}, and the "Nr. I" lines above.
 
     A note starts with a salutation ("Monsieur le Ministre,", "Excellency,") at the start of a line or right
     after a date ("Luxembourg, le 25 août 1950. Monsieur le Ministre,"); letterhead lines and a date line
     just above belong to it. The salutation may wrap onto the next line.
+
+    Searching every line's window costs more than the rest of the segmenter, and most texts hold no
+    salutation: one scan of ``text`` gives the spans where any salutation stands, and only windows that
+    overlap one of them are searched. (The lines are stripped slices of ``text`` and a window joins two
+    lines with a space where ``text`` has a run of whitespace; the pattern takes either in ``\\s+``.)
     """
+    spans = [(m.start(), m.end()) for m in SALUTATION_ANYWHERE_RE.finditer(text)]
+    span_ends = [end for _, end in spans]
     starts: dict[int, int] = {}
     letter_numbers: set[int] = set()
     index = 0
     while index < len(lines):
         line = lines[index]
         following = lines[index + 1] if index + 1 < len(lines) else None
-        window = line.text
-        if following is not None and not following.after_blank:
-            window += " " + following.text
+        wrapped = following if following is not None and not following.after_blank else None
+        nearest = bisect_right(span_ends, line.start)  # the first span ending after the line starts
+        if nearest == len(spans) or spans[nearest][0] >= (wrapped or line).end:
+            index += 1
+            continue
+        window = line.text if wrapped is None else f"{line.text} {wrapped.text}"
         match = SALUTATION_RE.search(window)
         if match is None or match.start() > len(line.text) + 1:
             index += 1
@@ -253,7 +272,7 @@ class _Segmenter:
         self.pending_heading: int | None = None
         self.last_point: int | None = None
         self.article_is_point = False
-        self.note_starts, self.letter_numbers = _note_starts(self.lines)
+        self.note_starts, self.letter_numbers = _note_starts(self.lines, text)
         self.last_article_value: dict[int | None, int] = {}  # per container
         self.last_front_letter: str | None = None
         self.form_numbers = _form_numbers(self.lines)
@@ -324,7 +343,7 @@ class _Segmenter:
         return (
             0 < len(words) <= HEADING_MAX_WORDS
             and (any_width or len(line.text) < 0.7 * self.usual_width)
-            and not re.search(r"[,;.:—–-]$", line.text)
+            and not line.text.endswith((",", ";", ".", ":", "—", "–", "-"))
             and not line.text[0].islower()
         )
 
@@ -444,7 +463,7 @@ class _Segmenter:
             pass
         elif (
             self.units
-            and (line.after_blank or re.search(r"[.:;]$", self.lines[index - 1].text))
+            and (line.after_blank or self.lines[index - 1].text.endswith((".", ":", ";")))
             and self._is_short_heading(line, any_width=True)
             and self._next_starts_article(index)
         ):
@@ -884,17 +903,18 @@ def _parts(units: list[_Unit], text: str) -> tuple[list[int], list[_Part]]:
     return part_of, parts
 
 
-def _parallel_key(units: list[_Unit], index: int) -> tuple[str, ...]:
-    """What identifies a unit across language versions: its kind and printed numbers, up to the root."""
-    keys: list[str] = []
-    current: int | None = index
-    while current is not None:
-        unit = units[current]
+def _parallel_keys(units: list[_Unit]) -> list[tuple[str, ...]]:
+    """What identifies each unit across language versions: its kind and printed numbers, up to the root.
+
+    Built top-down (a parent precedes its children), so each unit adds its own part to its parent's key.
+    """
+    keys: list[tuple[str, ...]] = []
+    for unit in units:
         value = _article_value(unit.article or "")
         number = re.sub(r"\W", "", (unit.number or "").lower())
-        keys.append(f"{unit.kind}:{value if value is not None else unit.article}:{number}")
-        current = unit.parent
-    return tuple(reversed(keys))
+        own = f"{unit.kind}:{value if value is not None else unit.article}:{number}"
+        keys.append((*keys[unit.parent], own) if unit.parent is not None else (own,))
+    return keys
 
 
 def _parallels(units: list[_Unit], part_of: list[int], parts: list[_Part]) -> dict[int, int]:
@@ -904,15 +924,22 @@ def _parallels(units: list[_Unit], part_of: list[int], parts: list[_Part]) -> di
     order among units with the same key.
     """
     first_language = parts[0].language if parts else None
+    translated = {
+        number
+        for number, part in enumerate(parts)
+        if number > 0 and first_language is not None and part.language not in (None, first_language)
+    }
+    if not translated:
+        return {}  # the usual one-language text: no keys worth building
     by_key: dict[tuple[str, ...], int] = {}
     seen: dict[tuple[tuple[str, ...], int], int] = {}
     pairs: dict[int, int] = {}
+    keys = _parallel_keys(units)
     for index in range(len(units)):
         part = part_of[index]
-        language = parts[part].language
-        if part > 0 and (language is None or first_language is None or language == first_language):
+        if part > 0 and part not in translated:
             continue
-        key = _parallel_key(units, index)
+        key = keys[index]
         order = seen[(key, part)] = seen.get((key, part), 0) + 1
         keyed = (*key, str(order))
         if part == 0:
