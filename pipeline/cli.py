@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from joblib import cpu_count
 
 from . import store as store_module
 from .annotations import ClauseKey, ClauseRef
@@ -65,7 +66,7 @@ def _extract_options(password: str | None, ocr_lang: list[str] | None, ocr_jobs:
     return ExtractOptions(
         password=password,
         ocr_languages=tuple(ocr_lang) if ocr_lang else None,
-        ocr_jobs=ocr_jobs if ocr_jobs > 0 else (os.cpu_count() or 1),
+        ocr_jobs=ocr_jobs if ocr_jobs > 0 else cpu_count(),
     )
 
 
@@ -229,7 +230,7 @@ def ingest(
     if retry_failed and reclassify:
         typer.echo("ERROR ingest: --retry-failed and --reclassify do not go together", err=True)
         raise typer.Exit(code=2)
-    cores = os.cpu_count() or 1
+    cores = cpu_count()  # the cores this process may use (affinity, container quota), not the machine's
     n_jobs = jobs or cores
     options = _extract_options(password, ocr_lang, ocr_jobs or max(1, cores // n_jobs))
     limits = Limits(timeout=timeout_per_file, max_memory_mb=max_memory_per_file or None)
@@ -942,7 +943,7 @@ def train(
             folds=folds,
             seed=seed,
             adjudicator=adjudicator,
-            n_jobs=jobs or os.cpu_count() or 1,
+            n_jobs=jobs or cpu_count(),
         )
     except ValueError as exc:
         typer.echo(f"ERROR train: {exc}", err=True)

@@ -26,7 +26,6 @@ import itertools
 import json
 import logging
 import multiprocessing
-import os
 import time
 import traceback
 from collections.abc import Iterable, Iterator
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-from joblib import Parallel, delayed, parallel_config
+from joblib import Parallel, cpu_count, delayed, parallel_config
 
 from .classify import ClauseClassifier, classify, load_model, read_manifest, resolve_model_dir
 from .errors import E_BACKEND, E_INTERNAL, E_LOCKED, E_MODEL, E_NOT_FOUND, E_SIDECAR, BlamineError
@@ -259,7 +258,7 @@ def joblib_backend(name: str, jobs: int, scheduler: str | None = None) -> Iterat
     ``scheduler``, or, without one, to a local cluster of that many single-threaded worker processes (the
     PDF libraries are not thread-safe) started for the block and closed after it. For ``ray``, likewise
     (:func:`_ray_backend`)."""
-    local = jobs or os.cpu_count() or 1
+    local = jobs or cpu_count()  # cores this process may use (affinity, container quota)
     if name == "ray":
         with _ray_backend(local, scheduler) as workers:
             yield jobs or workers

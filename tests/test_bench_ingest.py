@@ -62,7 +62,7 @@ def test_bench_ingest_tiny_run(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     for heading in (
-        "blamine --jobs 1, all",
+        "blamine --jobs 1 on one core, all",
         "blamine --jobs 2, all",
         "no-change re-run",
         "peak RSS",
