@@ -1,10 +1,10 @@
 """Bulk ingest, end to end: throughput, parallel speed-up, memory, no-change re-runs, against pdfplumber.
 
 Run: ``.venv/bin/python bench/bench_ingest.py [--docs 1000] [--seed 0] [--baseline-docs 50]`` (``--help``
-for the rest). At the defaults expect about 1.5 hours on a quiet 2-core machine, more when it is shared
-(estimated from 40-document runs: ~5 min to generate the corpus once, ~45 min for ``--jobs 1``, ~12 min
-for ``--jobs 2``, ~9 min to reclassify, ~6 min for the pdfplumber comparison); ``--docs 100`` gives a
-first look in ~10 min. Every run is a fresh ``.venv/bin/blamine ingest CORPUS --store S --json``
+for the rest). At the defaults expect about 20 minutes on a quiet 2-core machine, more when it is shared
+(measured on 2026-11-24: ~4 min to generate the corpus once, then ~2.5 min for the pdfplumber comparison,
+~3 min for all born-digital files at ``--jobs 2``, ~7 min for ``--jobs 1``, ~3.5 min for ``--jobs 2``,
+~2 min to reclassify); ``--docs 200`` gives a first look in ~5 min. Every run is a fresh ``.venv/bin/blamine ingest CORPUS --store S --json``
 subprocess, so process start, imports and model loading count, as they do for a user.
 
 What is measured, and why:
