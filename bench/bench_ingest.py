@@ -4,8 +4,9 @@ Run: ``.venv/bin/python bench/bench_ingest.py [--docs 1000] [--seed 0] [--baseli
 for the rest). At the defaults expect about 20 minutes on a quiet 2-core machine, more when it is shared
 (measured on 2026-11-24: ~4 min to generate the corpus once, then ~2.5 min for the pdfplumber comparison,
 ~3 min for all born-digital files at ``--jobs 2``, ~7 min for ``--jobs 1``, ~3.5 min for ``--jobs 2``,
-~2 min to reclassify); ``--docs 200`` gives a first look in ~5 min. Every run is a fresh ``.venv/bin/blamine ingest CORPUS --store S --json``
-subprocess, so process start, imports and model loading count, as they do for a user.
+~2 min to reclassify); ``--docs 200`` gives a first look in ~5 min. Every run is a fresh
+``.venv/bin/blamine ingest CORPUS --store S --json`` subprocess, so process start, imports and model
+loading count, as they do for a user.
 
 What is measured, and why:
 
