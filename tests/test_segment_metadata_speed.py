@@ -3,18 +3,8 @@
 from __future__ import annotations
 
 from pipeline.metadata import _languages, detect_language
-from pipeline.model import Document, Page, Source
-from pipeline.segment import _lines, segment
-
-
-def segmented(text: str) -> Document:
-    doc = Document(
-        "0" * 16,
-        Source("", "t.pdf", "0" * 64, 0, 1),
-        text=text,
-        pages=[Page(1, "text", len(text), 0, len(text))],
-    )
-    return segment(doc)
+from pipeline.segment import _lines
+from tests.test_segment import segmented
 
 
 def test_a_salutation_wrapped_onto_an_indented_line_still_opens_a_note() -> None:
