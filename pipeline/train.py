@@ -128,12 +128,13 @@ CANDIDATES: dict[str, Candidate] = {
     "stems-cues-logreg": Candidate(
         "stems-cues-logreg",
         "folded words, word pairs, word stems and character 4-grams + multilingual cue counts → calibrated "
-        "logistic regression per label",
+        "logistic regression per label, on the whole clause and on each of its sentences and items",
         _logreg("stems-cues"),
     ),
     "tfidf-logreg": Candidate(
         "tfidf-logreg",
-        "word 1-2 and character 2-5 n-gram TF-IDF → calibrated logistic regression per label",
+        "word 1-2 and character 2-5 n-gram TF-IDF → calibrated logistic regression per label, on the whole "
+        "clause and on each of its sentences and items",
         _logreg("tfidf"),
     ),
     "spacy-textcat": Candidate(

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from pipeline.classify import ClauseClassifier, load_model
+from pipeline.classify import ClauseClassifier, clause_segments, load_model
 from pipeline.features import LookupTfidfVectorizer, transform_union, word_tokens
 from pipeline.taxonomy import label_ids
 from tests.conftest import ROOT
@@ -28,11 +28,26 @@ def _texts() -> list[str]:
     return [*texts, "", "   ", "é", "Ééé ça — «wages»", " ".join(texts[:40])]
 
 
-def _pipeline_proba(model: ClauseClassifier, texts: list[str]) -> np.ndarray:
-    """The reference: the scikit-learn pipeline's ``predict_proba``, one calibrated classifier per label."""
+def _pipeline_whole_proba(model: ClauseClassifier, texts: list[str]) -> np.ndarray:
+    """The scikit-learn pipeline's ``predict_proba``, one calibrated classifier per label."""
     reference = np.zeros((len(texts), len(model.labels)))
     columns = [model.labels.index(label) for label in model.trained_labels_]
     reference[:, columns] = np.column_stack([p[:, 1] for p in model.pipeline_.predict_proba(texts)])
+    return reference
+
+
+def _pipeline_proba(model: ClauseClassifier, texts: list[str]) -> np.ndarray:
+    """The reference: the pipeline's probabilities of each text, raised to ``segment_weight`` times its
+    segments' best where that is higher, clause by clause."""
+    reference = _pipeline_whole_proba(model, texts)
+    segments = [clause_segments(text) for text in texts]
+    flat = [segment for parts in segments for segment in parts]
+    if not model.segment_weight or not flat:
+        return reference
+    segment_proba = iter(_pipeline_whole_proba(model, flat))
+    for row, parts in enumerate(segments):
+        for _ in parts:
+            reference[row] = np.maximum(reference[row], model.segment_weight * next(segment_proba))
     return reference
 
 
@@ -116,3 +131,45 @@ def test_tfidf_weighting_without_checks_equals_scikit_learns_for_other_settings(
     theirs, ours = (vectorizer.transform(texts[200:] + [""]) for vectorizer in fitted)
     for part in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(ours, part), getattr(theirs, part))
+
+
+def test_a_clause_is_cut_into_its_sentences_and_lettered_items():
+    text = (
+        "Article 6. Each Party shall treat the workers of the other no less favourably than its own "
+        "nationals in respect of: (a) pay, including overtime and family allowances; "
+        "(b) membership of trade unions and collective bargaining; (c) housing."
+    )
+    assert clause_segments(text) == [
+        "Each Party shall treat the workers of the other no less favourably than its own nationals in "
+        "respect of:",
+        "(a) pay, including overtime and family allowances;",
+        "(b) membership of trade unions and collective bargaining;",
+    ]
+
+
+def test_a_clause_of_one_sentence_has_no_segments():
+    assert clause_segments("The employer shall pay the wage every month into the worker's account.") == []
+    assert clause_segments("Short. Too short.") == []
+
+
+def test_a_label_found_in_one_item_of_a_long_clause_counts_at_the_segment_weight(fresh_model):
+    text = " ".join(_texts()[:6])
+    whole = fresh_model.predict_proba([text])
+    fresh_model.segment_weight, weight = 0.0, fresh_model.segment_weight
+    try:
+        alone = fresh_model.predict_proba([text])
+        best = fresh_model.predict_proba(clause_segments(text)).max(axis=0)
+    finally:
+        fresh_model.segment_weight = weight
+    assert np.allclose(whole[0], np.maximum(alone[0], weight * best))
+    assert (whole > alone).any()
+
+
+def test_a_model_saved_before_segment_weights_reads_whole_clauses_only(fresh_model, tmp_path):
+    fresh_model.save(tmp_path, {})
+    manifest_path = tmp_path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    assert manifest["segment_weight"] == fresh_model.segment_weight
+    del manifest["segment_weight"]
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    assert load_model(tmp_path).segment_weight == 0.0
