@@ -7,8 +7,8 @@ per-label decision threshold. Two feature sets are available: ``"stems-cues"`` (
 pickle: loading a model cannot run code) next to a ``manifest.json`` holding the label order, thresholds,
 training summary, metrics and the file's SHA-256, which is checked before loading. Predictions skip the
 pipeline's per-label calls: :class:`CalibratedLinearHead` does the same arithmetic for all labels at once.
-A clause is also read one sentence or lettered item at a time, and a label its best segment scores high
-counts at :data:`SEGMENT_WEIGHT` of that score.
+A clause is also read one sentence or lettered item at a time: a label that one segment scores high
+counts at :data:`SEGMENT_WEIGHT` of that segment's score.
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ SEGMENT_WEIGHT = 0.7
 :func:`clause_segments`): a label's score is ``max(whole, SEGMENT_WEIGHT × best segment)``. A long clause
 that lists several provisions (equal treatment in pay, hours, union membership and housing) dilutes each
 one in the whole text's features; read one sentence at a time, each stands out. 0.7 gave the best
-all-data micro-F1 on the dev proxy (0.762 against 0.761 for the whole clause alone; 0.6–0.9 tried) and
+all-data micro-F1 on the dev proxy (0.762 against 0.761 for the whole clause alone; 0.6 to 1.0 tried) and
 agreement-level F1 0.902 against 0.894. Stored in each model's manifest: models saved before it predict
 from the whole clause only."""
 MIN_SEGMENT_CHARS = 30
